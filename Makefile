@@ -1,0 +1,89 @@
+# conslet: serial consoles on TCP, one port per console.
+# Works with GNU make and bmake: no conditionals, no pattern rules.
+
+PREFIX ?=	/usr/local
+BINDIR ?=	$(PREFIX)/bin
+MANDIR ?=	$(PREFIX)/share/man
+SYSCONFDIR ?=	$(PREFIX)/etc
+CONSDIR ?=	$(SYSCONFDIR)/conslet/consoles
+RUNDIR ?=	/var/run/conslet
+LOGDIR ?=	/var/log/conslet
+DESTDIR ?=
+
+CC ?=		cc
+CFLAGS ?=	-O2 -g
+WARNFLAGS ?=	-Wall -Wextra
+# CI sets WERROR=-Werror and SANITIZE=-fsanitize=address,undefined ...
+WERROR ?=
+SANITIZE ?=
+LDFLAGS ?=
+
+# The BSD functions (flopen, strtonum, strlcpy, setproctitle, vis) come
+# from libc and libutil on FreeBSD, and from libbsd on Linux.
+BSD_CFLAGS !=	pkg-config --cflags libbsd-overlay 2>/dev/null || true
+BSD_LIBS !=	pkg-config --libs libbsd-overlay 2>/dev/null || echo -lutil
+
+PATHS =		-DCONSDIR=\"$(CONSDIR)\" -DRUNDIR=\"$(RUNDIR)\" \
+		-DLOGDIR=\"$(LOGDIR)\"
+ALL_CFLAGS =	$(CFLAGS) $(WARNFLAGS) $(WERROR) $(SANITIZE) $(BSD_CFLAGS) \
+		$(PATHS)
+
+CONSLET_OBJS =	src/conslet.o src/console.o src/escape.o src/line.o \
+		src/lock.o src/msg.o src/peer.o src/relay.o src/term.o
+HEADERS =	src/console.h src/conslet.h
+
+PROGS =		src/conslet
+TESTPROGS =	tests/fakeguest
+
+.SUFFIXES: .c .o
+.PHONY: all check demo test install uninstall clean lint
+
+all: $(PROGS)
+
+.c.o:
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(CONSLET_OBJS): $(HEADERS)
+
+src/conslet: $(CONSLET_OBJS)
+	$(CC) $(LDFLAGS) $(SANITIZE) -o $@ $(CONSLET_OBJS) $(BSD_LIBS)
+
+tests/fakeguest: tests/fakeguest.c
+	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -o $@ tests/fakeguest.c
+
+# check and demo first install what is missing, then build in a fresh
+# make, so that the pkg-config answers above see what was installed.
+check:
+	@sh tests/deps.sh check
+	@$(MAKE) all $(TESTPROGS)
+	@$(MAKE) test
+
+test:
+	bats tests
+
+demo:
+	@sh tests/deps.sh demo
+	@$(MAKE) all $(TESTPROGS)
+	@sh tests/demo.sh
+
+lint:
+	mandoc -T lint -W warning man/conslet.8
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(CONSDIR)
+	install -m 755 src/conslet $(DESTDIR)$(BINDIR)/conslet
+	sed -e 's|/usr/local/etc/conslet/consoles|$(CONSDIR)|g' \
+	    -e 's|/var/run/conslet|$(RUNDIR)|g' \
+	    man/conslet.8 > $(DESTDIR)$(MANDIR)/man8/conslet.8
+	chmod 644 $(DESTDIR)$(MANDIR)/man8/conslet.8
+	install -m 644 inetd.conf.sample \
+	    $(DESTDIR)$(SYSCONFDIR)/conslet/inetd.conf.sample
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/conslet \
+	    $(DESTDIR)$(MANDIR)/man8/conslet.8 \
+	    $(DESTDIR)$(SYSCONFDIR)/conslet/inetd.conf.sample
+
+clean:
+	rm -f $(PROGS) $(TESTPROGS) src/*.o

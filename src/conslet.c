@@ -1,0 +1,367 @@
+/*
+ * Copyright (c) 2026 The conslet authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * conslet: one serial console per connection. A super-server starts it
+ * with the connection on fds 0 and 1; it takes the console's locks, opens
+ * the device and relays until either side goes.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conslet.h"
+
+#ifdef __GLIBC__
+#define OPTS	"+AC:c:Ee:i:lR:s:u:x:"	/* GNU: stop at the console name */
+#else
+#define OPTS	"AC:c:Ee:i:lR:s:u:x:"
+#endif
+
+#define LOCK_TRIES	50	/* 10 ms apart, for a holder still writing */
+#define IDLE_MAX	2592000	/* 30 days */
+
+extern char		**environ;
+
+static struct session	 sess;
+static struct console	 con;
+
+static void __attribute__((__noreturn__))
+usage(void)
+{
+	fatal(EX_USAGE, "usage: conslet [-AE] [-C consdir] [-R rundir] "
+	    "[-c format] [-e char] [-i seconds] [-s speed] [-u user[:group]] "
+	    "[-x flow] console | -l");
+}
+
+/* A single character, or ^X for a control character. */
+static int
+escape_char(const char *s)
+{
+	if (s[0] != '\0' && s[1] == '\0')
+		return (unsigned char)s[0];
+	if (s[0] == '^' && s[1] != '\0' && s[2] == '\0') {
+		if (s[1] == '?')
+			return 0x7f;
+		if (s[1] >= '@' && s[1] <= '_')
+			return s[1] ^ 0x40;
+		if (s[1] >= 'a' && s[1] <= 'z')
+			return s[1] - 'a' + 1;
+	}
+	fatal(EX_USAGE, "escape character is invalid: %s", s);
+}
+
+struct ids {
+	uid_t	 uid;
+	gid_t	 gid;
+	char	 name[64];
+};
+
+/* -u user[:group], looked up before anything is opened. */
+static void
+lookup_user(struct ids *id, const char *spec)
+{
+	char		 buf[256], *group;
+	struct passwd	*pw;
+	struct group	*gr;
+
+	if (strlcpy(buf, spec, sizeof(buf)) >= sizeof(buf))
+		fatal(EX_USAGE, "user is invalid: too long");
+	if ((group = strchr(buf, ':')) != NULL)
+		*group++ = '\0';
+	if ((pw = getpwnam(buf)) == NULL)
+		fatal(EX_USAGE, "user is invalid: no such user: %s", buf);
+	id->uid = pw->pw_uid;
+	id->gid = pw->pw_gid;
+	strlcpy(id->name, pw->pw_name, sizeof(id->name));
+	if (group != NULL) {
+		if ((gr = getgrnam(group)) == NULL)
+			fatal(EX_USAGE, "group is invalid: no such group: %s",
+			    group);
+		id->gid = gr->gr_gid;
+	}
+	if (geteuid() != 0)
+		fatal(EX_USAGE, "-u %s: only root can change user", spec);
+}
+
+static void
+drop(const struct ids *id)
+{
+	if (setgroups(1, &id->gid) == -1 || setgid(id->gid) == -1 ||
+	    setuid(id->uid) == -1)
+		fatal(EX_OSERR, "cannot become %s: %s", id->name,
+		    strerror(errno));
+	if (id->uid != 0 && setuid(0) != -1)
+		fatal(EX_OSERR, "cannot become %s: root kept", id->name);
+}
+
+/* The state column of -l. */
+static void
+state(char *buf, size_t len, const char *rundir, const struct console *c)
+{
+	struct holder	 h;
+	char		 since[32];
+
+	if (!lock_held(rundir, c, "w")) {
+		strlcpy(buf, "free", len);
+		return;
+	}
+	if (lock_who(rundir, c, "w", &h) == -1) {
+		strlcpy(buf, "in use", len);
+		return;
+	}
+	holder_since(&h, since, sizeof(since));
+	snprintf(buf, len, "in use by %s (pid %ld) since %s", h.peer,
+	    (long)h.pid, since);
+}
+
+/* conslet -l: every console of the console directory and its state. */
+static int
+list(const char *consdir, const char *rundir)
+{
+	struct dirent	**ents;
+	struct console	  c;
+	char		  st[PEER_LEN + 128], vname[NAME_LEN * 4 + 1];
+	char		  vdev[PATH_MAX * 4 + 1], vst[sizeof(st) * 4 + 1];
+	int		  i, n;
+
+	if ((n = scandir(consdir, &ents, NULL, alphasort)) == -1)
+		fatal(EX_NOINPUT, "console directory %s: %s", consdir,
+		    strerror(errno));
+	printf("%-16s %-24s %s\n", "NAME", "DEVICE", "STATE");
+	for (i = 0; i < n; i++) {
+		if (console_name_ok(ents[i]->d_name)) {
+			switch (console_find(&c, consdir, ents[i]->d_name)) {
+			case CON_OK:
+				state(st, sizeof(st), rundir, &c);
+				break;
+			case CON_NOTTY:
+				strlcpy(st, "not a terminal device",
+				    sizeof(st));
+				break;
+			default:
+				strlcpy(st, "missing", sizeof(st));
+				break;
+			}
+			msg_vis(vname, sizeof(vname), c.name, strlen(c.name));
+			msg_vis(vdev, sizeof(vdev), c.device,
+			    strlen(c.device));
+			msg_vis(vst, sizeof(vst), st, strlen(st));
+			printf("%-16s %-24s %s\n", vname, vdev, vst);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return fflush(stdout) == 0 ? 0 : EX_IOERR;
+}
+
+/* The writer lock, or a clear word about who has it. */
+static int
+writer_lock(const char *rundir, const struct console *c)
+{
+	struct holder	 h;
+	char		 since[32];
+	int		 fd, tries;
+
+	for (tries = 0;; tries++) {
+		if ((fd = lock_take(rundir, c, "w")) != -1)
+			return fd;
+		if (errno != EWOULDBLOCK)
+			fatal(EX_OSERR, "run directory %s: %s", rundir,
+			    strerror(errno));
+		if (lock_who(rundir, c, "w", &h) == 0) {
+			holder_since(&h, since, sizeof(since));
+			fatal(EX_TEMPFAIL, "%s is in use by %s (pid %ld) "
+			    "since %s", c->name, h.peer, (long)h.pid, since);
+		}
+		/* held, but no record yet: the holder is still writing it */
+		if (tries == LOCK_TRIES)
+			fatal(EX_TEMPFAIL, "%s is in use", c->name);
+		poll(NULL, 0, 10);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct session	*s = &sess;
+	struct line	 line;
+	struct ids	 id;
+	struct holder	 reader;
+	const char	*consdir = CONSDIR, *rundir = RUNDIR, *errstr;
+	int		 ch, listing = 0, esc = '~', altbreak = 0, idle = 0;
+	int		 droppriv = 0, wfd, rfd, end;
+
+#ifdef LIBBSD_OVERLAY
+	setproctitle_init(argc, argv, environ);	/* libbsd needs the space */
+#endif
+	msg_init("conslet");
+	signal(SIGPIPE, SIG_IGN);
+	memset(&line, 0, sizeof(line));
+
+	opterr = 0;
+	while ((ch = getopt(argc, argv, OPTS)) != -1) {
+		switch (ch) {
+		case 'A':
+			altbreak = 1;
+			break;
+		case 'C':
+			consdir = optarg;
+			break;
+		case 'c':
+			if ((errstr = line_format(&line, optarg)) != NULL)
+				fatal(EX_USAGE, "format is invalid: %s: %s",
+				    optarg, errstr);
+			break;
+		case 'E':
+			esc = -1;
+			break;
+		case 'e':
+			esc = escape_char(optarg);
+			break;
+		case 'i':
+			idle = strtonum(optarg, 0, IDLE_MAX, &errstr);
+			if (errstr != NULL)
+				fatal(EX_USAGE, "idle timeout is %s: %s",
+				    errstr, optarg);
+			break;
+		case 'l':
+			listing = 1;
+			break;
+		case 'R':
+			rundir = optarg;
+			break;
+		case 's':
+			if ((errstr = line_speed(&line, optarg)) != NULL)
+				fatal(EX_USAGE, "speed is invalid: %s: %s",
+				    optarg, errstr);
+			break;
+		case 'u':
+			lookup_user(&id, optarg);
+			droppriv = 1;
+			break;
+		case 'x':
+			if ((errstr = line_flow(&line, optarg)) != NULL)
+				fatal(EX_USAGE, "flow control is invalid: "
+				    "%s: %s", optarg, errstr);
+			break;
+		case ':':
+			fatal(EX_USAGE, "option -%c needs a value", optopt);
+		default:
+			fatal(EX_USAGE, "unknown option -%c", optopt);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (listing) {
+		if (argc != 0)
+			usage();
+		return list(consdir, rundir);
+	}
+	if (argc != 1)
+		usage();
+
+	switch (console_find(&con, consdir, argv[0])) {
+	case CON_BADNAME:
+		fatal(EX_USAGE, "invalid console name: \"%s\"", argv[0]);
+	case CON_MISSING:
+		fatal(EX_NOINPUT, "no such console: %s", con.name);
+	case CON_NOTTY:
+		fatal(EX_IOERR, "%s: %s is not a terminal device", con.name,
+		    con.device);
+	}
+
+	if (lock_dir(rundir) == -1)
+		fatal(EX_OSERR, "run directory %s: %s", rundir,
+		    strerror(errno));
+	wfd = writer_lock(rundir, &con);
+	s->con = &con;
+	s->me.pid = getpid();
+	s->me.since = time(NULL);
+	peer_describe(s->me.peer, sizeof(s->me.peer));
+	strlcpy(s->me.console, con.name, sizeof(s->me.console));
+	strlcpy(s->me.device, con.device, sizeof(s->me.device));
+	if (lock_record(wfd, &s->me) == -1)
+		fatal(EX_OSERR, "run directory %s: %s", rundir,
+		    strerror(errno));
+
+	/* No logger: this process is the device's one reader. */
+	if ((rfd = lock_take(rundir, &con, "r")) == -1) {
+		if (errno != EWOULDBLOCK)
+			fatal(EX_OSERR, "run directory %s: %s", rundir,
+			    strerror(errno));
+		if (lock_who(rundir, &con, "r", &reader) == 0)
+			fatal(EX_TEMPFAIL, "%s is being read by pid %ld",
+			    con.name, (long)reader.pid);
+		fatal(EX_TEMPFAIL, "%s is being read", con.name);
+	}
+	if (lock_record(rfd, &s->me) == -1)
+		fatal(EX_OSERR, "run directory %s: %s", rundir,
+		    strerror(errno));
+
+	if ((s->dev = line_open(con.path)) == -1) {
+		if (errno == ENOTTY)
+			fatal(EX_IOERR, "%s: %s is not a terminal device",
+			    con.name, con.device);
+		if (errno == ENOENT)
+			fatal(EX_NOINPUT, "no such console: %s", con.name);
+		fatal(EX_IOERR, "%s: %s: %s", con.name, con.device,
+		    strerror(errno));
+	}
+	if (line_setup(s->dev, &line) == -1)
+		fatal(EX_IOERR, "%s: cannot set up %s: %s", con.name,
+		    con.device, strerror(errno));
+	if (droppriv)
+		drop(&id);
+
+	s->cin = STDIN_FILENO;
+	s->cout = STDOUT_FILENO;
+	s->altbreak = altbreak;
+	s->idle = idle;
+	escape_init(&s->esc, esc);
+	peer_tune(s->cin);
+	if (isatty(s->cin))
+		(void)term_raw(s->cin);
+	setproctitle("%s %s", con.name, s->me.peer);
+	logit(LOG_INFO, "%s: attached by %s", con.name, s->me.peer);
+
+	end = relay(s);
+
+	logit(LOG_INFO, "%s: detached by %s (%s), %llu bytes in, "
+	    "%llu bytes out", con.name, s->me.peer,
+	    end == END_ESCAPE ? "escape" : end == END_IDLE ? "idle" :
+	    end == END_SIGNAL ? "signal" : end == END_DEVICE ?
+	    "console closed" : "client closed", s->bytes_in, s->bytes_out);
+	lock_clear(rfd);
+	lock_clear(wfd);
+	return end == END_DEVICE ? EX_IOERR : 0;
+}

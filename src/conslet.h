@@ -1,0 +1,85 @@
+/*
+ * Copyright (c) 2026 The conslet authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef CONSLET_H
+#define CONSLET_H
+
+#include "console.h"
+
+#define BUF_LEN		65536	/* each direction of the relay */
+#define NOTICE_ROOM	1024	/* kept free toward the client for notices */
+
+/* A bounded buffer: data[off .. off+len) is pending. */
+struct buf {
+	size_t		 off;
+	size_t		 len;
+	unsigned char	 data[BUF_LEN];
+};
+
+/* Escape parser state. */
+struct escape {
+	int	 ch;		/* the escape character, -1 for none */
+	int	 state;		/* ESC_* in escape.c */
+};
+
+/* Why a session ends. */
+enum {
+	END_NONE,
+	END_CLIENT,		/* the client closed the connection */
+	END_ESCAPE,		/* ~. */
+	END_IDLE,		/* -i timeout */
+	END_SIGNAL,		/* SIGTERM, SIGHUP, SIGINT */
+	END_DEVICE		/* the console went away */
+};
+
+struct session {
+	struct console	*con;
+	struct holder	 me;		/* as recorded in the writer lock */
+	int		 cin;		/* client, fd 0 */
+	int		 cout;		/* client, fd 1 */
+	int		 dev;		/* the device */
+	int		 altbreak;	/* -A */
+	int		 idle;		/* -i seconds, 0 for none */
+	int		 end;		/* END_* */
+	unsigned long long bytes_in;	/* client to device */
+	unsigned long long bytes_out;	/* device to client */
+	struct escape	 esc;
+	struct buf	 tocli;		/* device to client */
+	struct buf	 todev;		/* client to device */
+};
+
+/* escape.c */
+void	 escape_init(struct escape *, int);
+void	 escape_input(struct session *, const unsigned char *, size_t);
+void	 escape_help(struct session *);
+
+/* peer.c */
+void	 peer_describe(char *, size_t);
+void	 peer_tune(int);
+
+/* relay.c */
+int	 relay(struct session *);
+void	 session_send(struct session *, const void *, size_t);
+void	 session_notice(struct session *, const char *, ...)
+	    __attribute__((__format__ (printf, 2, 3)));
+void	 session_break(struct session *);
+void	 session_who(struct session *);
+
+/* term.c */
+int	 term_raw(int);
+void	 term_restore(void);
+
+#endif /* CONSLET_H */

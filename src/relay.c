@@ -1,0 +1,378 @@
+/*
+ * Copyright (c) 2026 The conslet authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The relay: one poll loop, one bounded buffer per direction. A full
+ * buffer takes its source out of the poll set, so a peer that does not
+ * read slows only the other side's reading, and memory never grows.
+ * Signals become a byte on a pipe the loop reads.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conslet.h"
+
+#define FLUSH_MS	5000	/* how long pending bytes may take at the end */
+
+enum { P_SIG, P_CIN, P_COUT, P_DEV, P_MAX };
+
+static int			 sigfd[2] = { -1, -1 };
+static volatile sig_atomic_t	 gotsig;
+
+static void
+onsignal(int sig)
+{
+	int	 serrno = errno;
+
+	gotsig = sig;
+	(void)write(sigfd[1], "", 1);
+	errno = serrno;
+}
+
+static int
+signals_catch(void)
+{
+	struct sigaction	 sa;
+	int			 i;
+
+	if (pipe(sigfd) == -1)
+		return -1;
+	for (i = 0; i < 2; i++)
+		if (fcntl(sigfd[i], F_SETFL, O_NONBLOCK) == -1 ||
+		    fcntl(sigfd[i], F_SETFD, FD_CLOEXEC) == -1)
+			return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = onsignal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+buf_compact(struct buf *b)
+{
+	if (b->off > 0) {
+		memmove(b->data, b->data + b->off, b->len);
+		b->off = 0;
+	}
+}
+
+static size_t
+buf_room(const struct buf *b)
+{
+	return sizeof(b->data) - b->len;
+}
+
+static void
+buf_consume(struct buf *b, size_t n)
+{
+	b->off += n;
+	b->len -= n;
+	if (b->len == 0)
+		b->off = 0;
+}
+
+/* Append what fits; the caller has made sure it does. */
+static void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (n > buf_room(b))
+		n = buf_room(b);
+	buf_compact(b);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+/* Bytes for the device, from the client or from an escape command. */
+void
+session_send(struct session *s, const void *p, size_t n)
+{
+	buf_add(&s->todev, p, n);
+}
+
+/* A bracketed line for the client, in order with the console's output. */
+void
+session_notice(struct session *s, const char *fmt, ...)
+{
+	char	 text[NOTICE_ROOM], line[NOTICE_ROOM];
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	n = notice_fmt(line, sizeof(line), "%s", text);
+	if (n > 0 && (size_t)n <= buf_room(&s->tocli))
+		buf_add(&s->tocli, line, n);
+}
+
+void
+session_break(struct session *s)
+{
+	switch (line_break(s->dev, s->altbreak)) {
+	case BRK_SENT:
+		session_notice(s, "BREAK sent");
+		logit(LOG_INFO, "%s: BREAK sent by %s", s->con->name,
+		    s->me.peer);
+		break;
+	case BRK_ALT:
+		session_send(s, "\r~\002", 3);
+		session_notice(s, "BREAK sent as CR ~ ^B");
+		logit(LOG_INFO, "%s: BREAK sent as CR ~ ^B by %s",
+		    s->con->name, s->me.peer);
+		break;
+	default:
+		session_notice(s, "BREAK failed: %s", strerror(errno));
+		break;
+	}
+}
+
+void
+session_who(struct session *s)
+{
+	char	 since[32];
+
+	holder_since(&s->me, since, sizeof(since));
+	session_notice(s, "%s: writer %s (pid %ld) since %s (you)",
+	    s->con->name, s->me.peer, (long)s->me.pid, since);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Read from the client: the escape parser decides what reaches the device. */
+static void
+client_read(struct session *s)
+{
+	unsigned char	 in[BUF_LEN];
+	size_t		 want;
+	ssize_t		 n;
+
+	/* an escape can add up to 3 bytes (CR ~ ^B) for the 2 it eats */
+	want = buf_room(&s->todev) - 4;
+	n = read(s->cin, in, want);
+	if (n > 0) {
+		s->bytes_in += n;
+		escape_input(s, in, n);
+	} else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		s->end = END_CLIENT;
+}
+
+/* Read the console's output, leaving room for notices. */
+static void
+device_read(struct session *s)
+{
+	struct buf	*b = &s->tocli;
+	ssize_t		 n;
+
+	buf_compact(b);
+	n = read(s->dev, b->data + b->len, buf_room(b) - NOTICE_ROOM);
+	if (n > 0) {
+		b->len += n;
+		s->bytes_out += n;
+	} else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		s->end = END_DEVICE;
+}
+
+/* Write some of b to fd; -1 when fd is gone. */
+static int
+drain(int fd, struct buf *b)
+{
+	ssize_t	 n;
+
+	n = write(fd, b->data + b->off, b->len);
+	if (n > 0)
+		buf_consume(b, n);
+	else if (n == -1 && errno != EAGAIN && errno != EINTR)
+		return -1;
+	return 0;
+}
+
+static int
+nonblock(int fd, int *saved)
+{
+	*saved = -1;
+	if (isatty(fd))		/* shared with a shell: leave it be */
+		return 0;
+	if ((*saved = fcntl(fd, F_GETFL)) == -1)
+		return -1;
+	return fcntl(fd, F_SETFL, *saved | O_NONBLOCK);
+}
+
+/* After the end: deliver what is pending, within FLUSH_MS. */
+static void
+flush(struct session *s, int client_ok, int device_ok)
+{
+	struct pollfd	 pfd[2];
+	long long	 deadline;
+	int		 left;
+
+	deadline = now_ms() + FLUSH_MS;
+	if (!client_ok)
+		s->tocli.len = 0;
+	if (!device_ok)
+		s->todev.len = 0;
+	while (s->tocli.len > 0 || s->todev.len > 0) {
+		if ((left = deadline - now_ms()) <= 0)
+			break;
+		pfd[0].fd = s->tocli.len > 0 ? s->cout : -1;
+		pfd[0].events = POLLOUT;
+		pfd[1].fd = s->todev.len > 0 ? s->dev : -1;
+		pfd[1].events = POLLOUT;
+		if (poll(pfd, 2, left) == -1 && errno != EINTR)
+			break;
+		if (pfd[0].revents != 0 && drain(s->cout, &s->tocli) == -1)
+			s->tocli.len = 0;
+		if (pfd[1].revents != 0 && drain(s->dev, &s->todev) == -1)
+			s->todev.len = 0;
+	}
+}
+
+static void
+farewell(struct session *s)
+{
+	switch (s->end) {
+	case END_ESCAPE:
+		session_notice(s, "disconnected");
+		flush(s, 1, 1);
+		break;
+	case END_CLIENT:
+		flush(s, 0, 1);
+		break;
+	case END_IDLE:
+		session_notice(s, "idle timeout");
+		flush(s, 1, 1);
+		break;
+	case END_SIGNAL:
+		session_notice(s, "terminated");
+		flush(s, 1, 0);
+		break;
+	case END_DEVICE:
+		session_notice(s, "console closed");
+		flush(s, 1, 0);
+		break;
+	}
+}
+
+/* Relay until either side goes; the reason (END_*). */
+int
+relay(struct session *s)
+{
+	struct pollfd	 pfd[P_MAX];
+	long long	 last, left;
+	int		 cinfl, coutfl, timeout;
+	char		 drop[64];
+
+	if (signals_catch() == -1 || nonblock(s->cin, &cinfl) == -1 ||
+	    nonblock(s->cout, &coutfl) == -1) {
+		logit(LOG_ERR, "%s: relay setup: %s", s->con->name,
+		    strerror(errno));
+		return END_CLIENT;
+	}
+	last = now_ms();
+	while (s->end == END_NONE) {
+		pfd[P_SIG].fd = sigfd[0];
+		pfd[P_SIG].events = POLLIN;
+		/* stop reading the client until both its buffers have room */
+		pfd[P_CIN].fd = s->cin;
+		pfd[P_CIN].events = buf_room(&s->todev) > 4 &&
+		    buf_room(&s->tocli) >= NOTICE_ROOM ? POLLIN : 0;
+		pfd[P_COUT].fd = s->cout;
+		pfd[P_COUT].events = s->tocli.len > 0 ? POLLOUT : 0;
+		pfd[P_DEV].fd = s->dev;
+		pfd[P_DEV].events = (buf_room(&s->tocli) > NOTICE_ROOM ?
+		    POLLIN : 0) | (s->todev.len > 0 ? POLLOUT : 0);
+
+		timeout = -1;
+		if (s->idle > 0) {
+			left = last + s->idle * 1000LL - now_ms();
+			if (left <= 0) {
+				s->end = END_IDLE;
+				break;
+			}
+			timeout = left > 3600000 ? 3600000 : (int)left;
+		}
+		if (poll(pfd, P_MAX, timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			logit(LOG_ERR, "%s: poll: %s", s->con->name,
+			    strerror(errno));
+			s->end = END_CLIENT;
+			break;
+		}
+
+		if (pfd[P_SIG].revents & POLLIN) {
+			while (read(sigfd[0], drop, sizeof(drop)) > 0)
+				;
+			if (gotsig != 0) {
+				s->end = END_SIGNAL;
+				break;
+			}
+		}
+		if (pfd[P_COUT].revents & (POLLOUT | POLLERR | POLLHUP) &&
+		    (s->tocli.len == 0 || drain(s->cout, &s->tocli) == -1)) {
+			s->end = END_CLIENT;	/* gone, or an error */
+			break;
+		}
+		if (pfd[P_DEV].revents & POLLOUT &&
+		    drain(s->dev, &s->todev) == -1) {
+			s->end = END_DEVICE;
+			break;
+		}
+		if (pfd[P_DEV].revents & (POLLIN | POLLERR | POLLHUP)) {
+			if (pfd[P_DEV].events & POLLIN)
+				device_read(s);
+			else if (!(pfd[P_DEV].revents & POLLIN))
+				s->end = END_DEVICE;	/* hung up */
+		}
+		if (s->end == END_NONE &&
+		    pfd[P_CIN].revents & (POLLIN | POLLERR | POLLHUP)) {
+			if (pfd[P_CIN].events & POLLIN) {
+				client_read(s);
+				last = now_ms();
+			} else if (!(pfd[P_CIN].revents & POLLIN))
+				s->end = END_CLIENT;	/* hung up */
+		}
+	}
+	farewell(s);
+	if (cinfl != -1)
+		(void)fcntl(s->cin, F_SETFL, cinfl);
+	if (coutfl != -1)
+		(void)fcntl(s->cout, F_SETFL, coutfl);
+	return s->end;
+}
