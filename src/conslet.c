@@ -41,9 +41,9 @@
 #include "conslet.h"
 
 #ifdef __GLIBC__
-#define OPTS	"+AC:c:Ee:i:lR:s:u:x:"	/* GNU: stop at the console name */
+#define OPTS	"+:AC:c:Ee:i:lR:s:u:x:"	/* GNU: stop at the console name */
 #else
-#define OPTS	"AC:c:Ee:i:lR:s:u:x:"
+#define OPTS	":AC:c:Ee:i:lR:s:u:x:"
 #endif
 
 #define LOCK_TRIES	50	/* 10 ms apart, for a holder still writing */
@@ -300,6 +300,16 @@ main(int argc, char *argv[])
 		    con.device);
 	}
 
+	/* Opening neither reads nor configures: a non-tty leaves no lock. */
+	if ((s->dev = line_open(con.path)) == -1) {
+		if (errno == ENOTTY)
+			fatal(EX_IOERR, "%s: %s is not a terminal device",
+			    con.name, con.device);
+		if (errno == ENOENT)
+			fatal(EX_NOINPUT, "no such console: %s", con.name);
+		fatal(EX_IOERR, "%s: %s: %s", con.name, con.device,
+		    strerror(errno));
+	}
 	if (lock_dir(rundir) == -1)
 		fatal(EX_OSERR, "run directory %s: %s", rundir,
 		    strerror(errno));
@@ -328,15 +338,6 @@ main(int argc, char *argv[])
 		fatal(EX_OSERR, "run directory %s: %s", rundir,
 		    strerror(errno));
 
-	if ((s->dev = line_open(con.path)) == -1) {
-		if (errno == ENOTTY)
-			fatal(EX_IOERR, "%s: %s is not a terminal device",
-			    con.name, con.device);
-		if (errno == ENOENT)
-			fatal(EX_NOINPUT, "no such console: %s", con.name);
-		fatal(EX_IOERR, "%s: %s: %s", con.name, con.device,
-		    strerror(errno));
-	}
 	if (line_setup(s->dev, &line) == -1)
 		fatal(EX_IOERR, "%s: cannot set up %s: %s", con.name,
 		    con.device, strerror(errno));
