@@ -29,11 +29,14 @@ ALL_CFLAGS =	$(CFLAGS) $(WARNFLAGS) $(WERROR) $(SANITIZE) $(BSD_CFLAGS) \
 		$(PATHS)
 
 CONSLET_OBJS =	src/conslet.o src/console.o src/escape.o src/line.o \
-		src/lock.o src/msg.o src/peer.o src/relay.o src/term.o
-HEADERS =	src/console.h src/conslet.h
+		src/lock.o src/msg.o src/peer.o src/relay.o src/share.o \
+		src/signals.o src/term.o
+CONSLOG_OBJS =	src/conslog.o src/console.o src/fanout.o src/line.o \
+		src/lock.o src/logfile.o src/msg.o src/ring.o src/signals.o
+HEADERS =	src/console.h src/conslet.h src/conslog.h
 
-PROGS =		src/conslet
-TESTPROGS =	tests/fakeguest
+PROGS =		src/conslet src/conslog
+TESTPROGS =	tests/fakeguest tests/nobreak.so
 
 .SUFFIXES: .c .o
 .PHONY: all check demo test install uninstall clean lint
@@ -43,13 +46,20 @@ all: $(PROGS)
 .c.o:
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(CONSLET_OBJS): $(HEADERS)
+$(CONSLET_OBJS) $(CONSLOG_OBJS): $(HEADERS)
 
 src/conslet: $(CONSLET_OBJS)
 	$(CC) $(LDFLAGS) $(SANITIZE) -o $@ $(CONSLET_OBJS) $(BSD_LIBS)
 
+src/conslog: $(CONSLOG_OBJS)
+	$(CC) $(LDFLAGS) $(SANITIZE) -o $@ $(CONSLOG_OBJS) $(BSD_LIBS)
+
 tests/fakeguest: tests/fakeguest.c
 	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -o $@ tests/fakeguest.c
+
+tests/nobreak.so: tests/nobreak.c
+	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -shared -fPIC -o $@ \
+	    tests/nobreak.c
 
 # check and demo first install what is missing, then build in a fresh
 # make, so that the pkg-config answers above see what was installed.

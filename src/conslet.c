@@ -41,12 +41,11 @@
 #include "conslet.h"
 
 #ifdef __GLIBC__
-#define OPTS	"+:AC:c:Ee:i:lR:s:u:x:"	/* GNU: stop at the console name */
+#define OPTS	"+:AC:c:Ee:fh:i:lR:rs:u:x:" /* GNU: stop at the console name */
 #else
-#define OPTS	":AC:c:Ee:i:lR:s:u:x:"
+#define OPTS	":AC:c:Ee:fh:i:lR:rs:u:x:"
 #endif
 
-#define LOCK_TRIES	50	/* 10 ms apart, for a holder still writing */
 #define IDLE_MAX	2592000	/* 30 days */
 
 extern char		**environ;
@@ -57,9 +56,9 @@ static struct console	 con;
 static void __attribute__((__noreturn__))
 usage(void)
 {
-	fatal(EX_USAGE, "usage: conslet [-AE] [-C consdir] [-R rundir] "
-	    "[-c format] [-e char] [-i seconds] [-s speed] [-u user[:group]] "
-	    "[-x flow] console | -l");
+	fatal(EX_USAGE, "usage: conslet [-AEfr] [-C consdir] [-R rundir] "
+	    "[-c format] [-e char] [-h bytes] [-i seconds] [-s speed] "
+	    "[-u user[:group]] [-x flow] console | -l");
 }
 
 /* A single character, or ^X for a control character. */
@@ -127,20 +126,27 @@ drop(const struct ids *id)
 static void
 state(char *buf, size_t len, const char *rundir, const struct console *c)
 {
-	struct holder	 h;
-	char		 since[32];
+	struct holder	 h, r;
+	char		 since[32], more[64] = "";
+	int		 n;
 
-	if (!lock_held(rundir, c, "w")) {
-		strlcpy(buf, "free", len);
-		return;
+	if (lock_held(rundir, c, "r") && lock_who(rundir, c, "r", &r) == 0 &&
+	    r.logger && console_name_ok(r.console)) {
+		n = share_viewers(rundir, r.console);
+		snprintf(more, sizeof(more), "%s%d viewer%s (logged)",
+		    n > 0 ? ", " : "", n, n == 1 ? "" : "s");
+		if (n == 0)
+			strlcpy(more, " (logged)", sizeof(more));
 	}
-	if (lock_who(rundir, c, "w", &h) == -1) {
-		strlcpy(buf, "in use", len);
-		return;
+	if (!lock_held(rundir, c, "w"))
+		snprintf(buf, len, "free%s", more);
+	else if (lock_who(rundir, c, "w", &h) == -1)
+		snprintf(buf, len, "in use%s", more);
+	else {
+		holder_since(&h, since, sizeof(since));
+		snprintf(buf, len, "in use by %s (pid %ld) since %s%s", h.peer,
+		    (long)h.pid, since, more);
 	}
-	holder_since(&h, since, sizeof(since));
-	snprintf(buf, len, "in use by %s (pid %ld) since %s", h.peer,
-	    (long)h.pid, since);
 }
 
 /* conslet -l: every console of the console directory and its state. */
@@ -183,30 +189,81 @@ list(const char *consdir, const char *rundir)
 	return fflush(stdout) == 0 ? 0 : EX_IOERR;
 }
 
-/* The writer lock, or a clear word about who has it. */
-static int
-writer_lock(const char *rundir, const struct console *c)
+/*
+ * Write access: the writer lock, taken from its holder with -f. Busy, a
+ * client joins read-only where a logger lets it share the console, and is
+ * refused, told who has it, where not.
+ */
+static void
+writer_lock(struct session *s, int force)
 {
 	struct holder	 h;
 	char		 since[32];
-	int		 fd, tries;
+	int		 tries;
 
 	for (tries = 0;; tries++) {
-		if ((fd = lock_take(rundir, c, "w")) != -1)
-			return fd;
+		if (lock_try(s->wfd) == 0)
+			return;
 		if (errno != EWOULDBLOCK)
-			fatal(EX_OSERR, "run directory %s: %s", rundir,
+			fatal(EX_OSERR, "run directory %s: %s", s->rundir,
 			    strerror(errno));
-		if (lock_who(rundir, c, "w", &h) == 0) {
+		if (lock_who(s->rundir, s->con, "w", &h) == 0) {
+			if (force) {
+				if (share_force(s, &h) == -1)
+					fatal(EX_TEMPFAIL, "%s: cannot take "
+					    "write access from %s (pid %ld): %s",
+					    s->con->name, h.peer, (long)h.pid,
+					    strerror(errno));
+				logit(LOG_INFO, "%s: write access taken from "
+				    "%s by %s", s->con->name, h.peer,
+				    s->me.peer);
+				return;
+			}
 			holder_since(&h, since, sizeof(since));
-			fatal(EX_TEMPFAIL, "%s is in use by %s (pid %ld) "
-			    "since %s", c->name, h.peer, (long)h.pid, since);
+			if (!share_logger(s))
+				fatal(EX_TEMPFAIL, "%s is in use by %s (pid %ld) "
+				    "since %s", s->con->name, h.peer,
+				    (long)h.pid, since);
+			s->readonly = 1;
+			session_notice(s, "read-only: %s is in use by %s "
+			    "(pid %ld) since %s", s->con->name, h.peer,
+			    (long)h.pid, since);
+			return;
 		}
 		/* held, but no record yet: the holder is still writing it */
 		if (tries == LOCK_TRIES)
-			fatal(EX_TEMPFAIL, "%s is in use", c->name);
+			fatal(EX_TEMPFAIL, "%s is in use", s->con->name);
 		poll(NULL, 0, 10);
 	}
+}
+
+/* Without a logger this process reads the device, under its reader lock. */
+static void
+reader_lock(struct session *s)
+{
+	struct holder	 h;
+	int		 tries;
+
+	for (tries = 0;; tries++) {
+		if ((s->rfd = lock_take(s->rundir, s->con, "r")) != -1)
+			break;
+		if (errno != EWOULDBLOCK)
+			fatal(EX_OSERR, "run directory %s: %s", s->rundir,
+			    strerror(errno));
+		if (share_logger(s))
+			return;		/* a logger came up meanwhile */
+		if (tries == LOCK_TRIES) {	/* a reader that is letting go */
+			if (lock_who(s->rundir, s->con, "r", &h) == 0)
+				fatal(EX_TEMPFAIL, "%s is being read by pid "
+				    "%ld", s->con->name, (long)h.pid);
+			fatal(EX_TEMPFAIL, "%s is being read", s->con->name);
+		}
+		poll(NULL, 0, 10);
+	}
+	if (lock_record(s->rfd, &s->me) == -1)
+		fatal(EX_OSERR, "run directory %s: %s", s->rundir,
+		    strerror(errno));
+	s->src = s->dev;
 }
 
 int
@@ -215,17 +272,17 @@ main(int argc, char *argv[])
 	struct session	*s = &sess;
 	struct line	 line;
 	struct ids	 id;
-	struct holder	 reader;
 	const char	*consdir = CONSDIR, *rundir = RUNDIR, *errstr;
 	int		 ch, listing = 0, esc = '~', altbreak = 0, idle = 0;
-	int		 droppriv = 0, wfd, rfd, end;
+	int		 droppriv = 0, force = 0, end;
 
 #ifdef LIBBSD_OVERLAY
 	setproctitle_init(argc, argv, environ);	/* libbsd needs the space */
 #endif
-	msg_init("conslet");
+	msg_init("conslet", 1);
 	signal(SIGPIPE, SIG_IGN);
 	memset(&line, 0, sizeof(line));
+	s->replay = REPLAY_DEFAULT;
 
 	opterr = 0;
 	while ((ch = getopt(argc, argv, OPTS)) != -1) {
@@ -247,6 +304,16 @@ main(int argc, char *argv[])
 		case 'e':
 			esc = escape_char(optarg);
 			break;
+		case 'f':
+			force = 1;
+			break;
+		case 'h':
+			s->replay = strtonum(optarg, 0, 64 * 1024 * 1024,
+			    &errstr);
+			if (errstr != NULL)
+				fatal(EX_USAGE, "replay size is %s: %s",
+				    errstr, optarg);
+			break;
 		case 'i':
 			idle = strtonum(optarg, 0, IDLE_MAX, &errstr);
 			if (errstr != NULL)
@@ -258,6 +325,9 @@ main(int argc, char *argv[])
 			break;
 		case 'R':
 			rundir = optarg;
+			break;
+		case 'r':
+			s->viewer = s->readonly = 1;
 			break;
 		case 's':
 			if ((errstr = line_speed(&line, optarg)) != NULL)
@@ -289,6 +359,8 @@ main(int argc, char *argv[])
 	}
 	if (argc != 1)
 		usage();
+	if (force && s->viewer)
+		fatal(EX_USAGE, "-f and -r exclude each other");
 
 	switch (console_find(&con, consdir, argv[0])) {
 	case CON_BADNAME:
@@ -313,32 +385,39 @@ main(int argc, char *argv[])
 	if (lock_dir(rundir) == -1)
 		fatal(EX_OSERR, "run directory %s: %s", rundir,
 		    strerror(errno));
-	wfd = writer_lock(rundir, &con);
 	s->con = &con;
+	s->rundir = rundir;
+	s->wfd = s->rfd = s->ffd = s->ctl = s->src = -1;
 	s->me.pid = getpid();
 	s->me.since = time(NULL);
 	peer_describe(s->me.peer, sizeof(s->me.peer));
 	strlcpy(s->me.console, con.name, sizeof(s->me.console));
 	strlcpy(s->me.device, con.device, sizeof(s->me.device));
-	if (lock_record(wfd, &s->me) == -1)
-		fatal(EX_OSERR, "run directory %s: %s", rundir,
-		    strerror(errno));
 
-	/* No logger: this process is the device's one reader. */
-	if ((rfd = lock_take(rundir, &con, "r")) == -1) {
-		if (errno != EWOULDBLOCK)
+	if (s->viewer) {
+		if (!share_logger(s))
+			fatal(EX_TEMPFAIL, "%s: read-only access needs "
+			    "conslog, and none runs", con.name);
+		close(s->dev);		/* a viewer never writes */
+		s->dev = -1;
+	} else {
+		if ((s->wfd = lock_file(rundir, &con, "w")) == -1 ||
+		    (s->ffd = lock_file(rundir, &con, "f")) == -1)
 			fatal(EX_OSERR, "run directory %s: %s", rundir,
 			    strerror(errno));
-		if (lock_who(rundir, &con, "r", &reader) == 0)
-			fatal(EX_TEMPFAIL, "%s is being read by pid %ld",
-			    con.name, (long)reader.pid);
-		fatal(EX_TEMPFAIL, "%s is being read", con.name);
+		writer_lock(s, force);
+		if (!s->readonly && lock_record(s->wfd, &s->me) == -1)
+			fatal(EX_OSERR, "run directory %s: %s", rundir,
+			    strerror(errno));
 	}
-	if (lock_record(rfd, &s->me) == -1)
-		fatal(EX_OSERR, "run directory %s: %s", rundir,
-		    strerror(errno));
+	if (s->logger[0] == '\0' && !share_logger(s))
+		reader_lock(s);
+	if (s->src == -1 && share_join(s) == -1)
+		fatal(EX_TEMPFAIL, "%s: cannot attach to its logger: %s",
+		    con.name, strerror(errno));
 
-	if (line_setup(s->dev, &line) == -1)
+	/* the writer's line settings; a viewer leaves the line alone */
+	if (!s->readonly && line_setup(s->dev, &line) == -1)
 		fatal(EX_IOERR, "%s: cannot set up %s: %s", con.name,
 		    con.device, strerror(errno));
 	if (droppriv)
@@ -361,8 +440,13 @@ main(int argc, char *argv[])
 	    "%llu bytes out", con.name, s->me.peer,
 	    end == END_ESCAPE ? "escape" : end == END_IDLE ? "idle" :
 	    end == END_SIGNAL ? "signal" : end == END_DEVICE ?
-	    "console closed" : "client closed", s->bytes_in, s->bytes_out);
-	lock_clear(rfd);
-	lock_clear(wfd);
-	return end == END_DEVICE ? EX_IOERR : 0;
+	    "console closed" : end == END_LOGGER ? "logger stopped" :
+	    end == END_TAKEN ? "write access taken" : "client closed",
+	    s->bytes_in, s->bytes_out);
+	/* what we hold only: a viewer's record is nobody's */
+	if (s->rfd != -1)
+		lock_clear(s->rfd);
+	if (!s->readonly)
+		lock_clear(s->wfd);
+	return end == END_DEVICE || end == END_LOGGER ? EX_IOERR : 0;
 }

@@ -42,18 +42,34 @@ enum {
 	END_ESCAPE,		/* ~. */
 	END_IDLE,		/* -i timeout */
 	END_SIGNAL,		/* SIGTERM, SIGHUP, SIGINT */
-	END_DEVICE		/* the console went away */
+	END_DEVICE,		/* the console went away */
+	END_LOGGER,		/* the logger we were attached to stopped */
+	END_TAKEN		/* write access taken, and no logger to stay on */
 };
+
+#define REPLAY_DEFAULT	2048	/* -h: bytes of recent output on attach */
+#define LOCK_TRIES	50	/* 10 ms apart, for a holder still writing */
 
 struct session {
 	struct console	*con;
+	const char	*rundir;
 	struct holder	 me;		/* as recorded in the writer lock */
 	int		 cin;		/* client, fd 0 */
 	int		 cout;		/* client, fd 1 */
-	int		 dev;		/* the device */
+	int		 dev;		/* the device, for writing; -1 for none */
+	int		 src;		/* the console's output: dev, or a fifo */
+	int		 wfd;		/* writer lock, held or not */
+	int		 rfd;		/* reader lock, in direct mode */
+	int		 ffd;		/* force note: who takes write access */
+	int		 ctl;		/* the logger's request fifo, or -1 */
+	char		 logger[NAME_LEN + 1]; /* the logger's console name */
+	int		 readonly;	/* typed bytes go nowhere */
+	int		 viewer;	/* -r: read-only for good */
+	size_t		 replay;	/* -h */
 	int		 altbreak;	/* -A */
 	int		 idle;		/* -i seconds, 0 for none */
 	int		 end;		/* END_* */
+	int		 midline;	/* the client's last byte was not LF */
 	unsigned long long bytes_in;	/* client to device */
 	unsigned long long bytes_out;	/* device to client */
 	struct escape	 esc;
@@ -65,6 +81,16 @@ struct session {
 void	 escape_init(struct escape *, int);
 void	 escape_input(struct session *, const unsigned char *, size_t);
 void	 escape_help(struct session *);
+
+/* share.c */
+int	 share_logger(struct session *);
+int	 share_join(struct session *);
+void	 share_replay(struct session *);
+int	 share_force(struct session *, const struct holder *);
+void	 share_take(struct session *);
+void	 share_taken(struct session *);
+int	 share_who(struct session *);
+int	 share_viewers(const char *, const char *);
 
 /* peer.c */
 void	 peer_describe(char *, size_t);

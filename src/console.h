@@ -56,6 +56,7 @@ enum {
 /* Who holds a lock, as recorded in the lock file. */
 struct holder {
 	pid_t	 pid;
+	int	 logger;		/* held by conslog */
 	time_t	 since;
 	char	 peer[PEER_LEN];
 	char	 console[PATH_MAX];
@@ -83,6 +84,8 @@ int	 console_find(struct console *, const char *, const char *);
 /* lock.c */
 int	 lock_dir(const char *);
 int	 lock_take(const char *, const struct console *, const char *);
+int	 lock_file(const char *, const struct console *, const char *);
+int	 lock_try(int);
 int	 lock_held(const char *, const struct console *, const char *);
 int	 lock_record(int, const struct holder *);
 void	 lock_clear(int);
@@ -98,8 +101,13 @@ int	 line_open(const char *);
 int	 line_setup(int, const struct line *);
 int	 line_break(int, int);
 
+/* signals.c */
+#define SIGBIT(s)	(1 << (s))
+int	 signals_catch(const int *);
+int	 signals_taken(void);
+
 /* msg.c */
-void	 msg_init(const char *);
+void	 msg_init(const char *, int);
 void	 msg_vis(char *, size_t, const char *, size_t);
 void	 logit(int, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));

@@ -36,17 +36,22 @@ static void	 cmd_disconnect(struct session *);
 static void	 cmd_help(struct session *);
 static void	 cmd_break(struct session *);
 static void	 cmd_who(struct session *);
+static void	 cmd_replay(struct session *);
+static void	 cmd_force(struct session *);
 
 static const struct esccmd {
 	int		 key;		/* 0: the escape character itself */
+	int		 ro;		/* allowed when read-only */
 	const char	*help;
 	void		(*fn)(struct session *);
 } cmds[] = {
-	{ '.', "disconnect",			cmd_disconnect },
-	{ '?', "show this help",		cmd_help },
-	{ 'B', "send a BREAK",			cmd_break },
-	{ 'w', "show who has the console",	cmd_who },
-	{ 0,   "send the escape character",	NULL },
+	{ '.', 1, "disconnect",				cmd_disconnect },
+	{ '?', 1, "show this help",			cmd_help },
+	{ 'B', 0, "send a BREAK",			cmd_break },
+	{ 'w', 1, "show who is on the console",	cmd_who },
+	{ 'r', 1, "replay recent output",		cmd_replay },
+	{ 'f', 1, "take write access",			cmd_force },
+	{ 0,   0, "send the escape character",		NULL },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
@@ -80,6 +85,21 @@ static void
 cmd_who(struct session *s)
 {
 	session_who(s);
+}
+
+static void
+cmd_replay(struct session *s)
+{
+	if (s->ctl == -1)
+		session_notice(s, "no replay: no logger keeps this console");
+	else
+		share_replay(s);
+}
+
+static void
+cmd_force(struct session *s)
+{
+	share_take(s);
 }
 
 static const struct esccmd *
@@ -146,7 +166,11 @@ escape_input(struct session *s, const unsigned char *p, size_t n)
 			if ((cmd = lookup(c)) != NULL) {
 				e->state = ESC_BOL;
 				run = i + 1;
-				cmd->fn(s);
+				if (s->readonly && !cmd->ro)
+					session_notice(s, "read-only: %c%c is "
+					    "not allowed", ch, c);
+				else
+					cmd->fn(s);
 				continue;
 			}
 			/* not a command: the ~ and this byte both pass */

@@ -92,6 +92,32 @@ lock_take(const char *rundir, const struct console *c, const char *kind)
 	return fd;
 }
 
+/*
+ * The lock file, open but not locked, for lock_try() now or later: a
+ * client that may take write access during its session keeps it open, as
+ * it may no longer be allowed to open it then.
+ */
+int
+lock_file(const char *rundir, const struct console *c, const char *kind)
+{
+	char	 path[PATH_MAX];
+
+	if (lock_path(path, sizeof(path), rundir, c, kind) == -1)
+		return -1;
+	return open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+}
+
+/* 0 when locked, -1 with errno EWOULDBLOCK when someone else holds it. */
+int
+lock_try(int fd)
+{
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno == EAGAIN)
+		errno = EWOULDBLOCK;
+	return -1;
+}
+
 /* Is the lock held by anyone? Probes without ever taking it exclusively. */
 int
 lock_held(const char *rundir, const struct console *c, const char *kind)
@@ -116,9 +142,9 @@ lock_record(int fd, const struct holder *h)
 	int	 n;
 
 	n = snprintf(buf, sizeof(buf),
-	    "pid %ld\npeer %s\nsince %lld\nconsole %s\ndevice %s\n",
+	    "pid %ld\npeer %s\nsince %lld\nconsole %s\ndevice %s\n%s",
 	    (long)h->pid, h->peer, (long long)h->since, h->console,
-	    h->device);
+	    h->device, h->logger ? "role logger\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(buf)) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -177,6 +203,8 @@ parse(char *buf, struct holder *h)
 			continue;
 		else if (field(line, "device", h->device, sizeof(h->device)))
 			continue;
+		else if (strcmp(line, "role logger") == 0)
+			h->logger = 1;
 	}
 	return seen == 7 ? 0 : -1;
 }

@@ -44,13 +44,15 @@ static const char	*progname = "conslet";
 static int		 err_ok;	/* stderr: open and not a socket */
 static int		 err_quiet;	/* stderr: a terminal */
 static int		 err_is_client;	/* stderr is the file fd 1 is */
+static int		 has_client;	/* fd 1 is a client's connection */
 
 void
-msg_init(const char *name)
+msg_init(const char *name, int client)
 {
 	struct stat	 st1, st2;
 
 	progname = name;
+	has_client = client;
 	openlog(name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	if (fstat(STDERR_FILENO, &st2) == -1 || S_ISSOCK(st2.st_mode))
 		return;
@@ -179,7 +181,7 @@ fatal(int status, const char *fmt, ...)
 {
 	va_list	 ap;
 
-	if (!err_is_client) {
+	if (has_client && !err_is_client) {
 		va_start(ap, fmt);
 		vtell(fmt, ap);
 		va_end(ap);

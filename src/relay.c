@@ -38,42 +38,7 @@
 
 #define FLUSH_MS	5000	/* how long pending bytes may take at the end */
 
-enum { P_SIG, P_CIN, P_COUT, P_DEV, P_MAX };
-
-static int			 sigfd[2] = { -1, -1 };
-static volatile sig_atomic_t	 gotsig;
-
-static void
-onsignal(int sig)
-{
-	int	 serrno = errno;
-
-	gotsig = sig;
-	(void)write(sigfd[1], "", 1);
-	errno = serrno;
-}
-
-static int
-signals_catch(void)
-{
-	struct sigaction	 sa;
-	int			 i;
-
-	if (pipe(sigfd) == -1)
-		return -1;
-	for (i = 0; i < 2; i++)
-		if (fcntl(sigfd[i], F_SETFL, O_NONBLOCK) == -1 ||
-		    fcntl(sigfd[i], F_SETFD, FD_CLOEXEC) == -1)
-			return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = onsignal;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGHUP, &sa, NULL) == -1 ||
-	    sigaction(SIGINT, &sa, NULL) == -1)
-		return -1;
-	return 0;
-}
+enum { P_SIG, P_CIN, P_COUT, P_DEV, P_SRC, P_MAX };
 
 static void
 buf_compact(struct buf *b)
@@ -114,7 +79,8 @@ buf_add(struct buf *b, const void *p, size_t n)
 void
 session_send(struct session *s, const void *p, size_t n)
 {
-	buf_add(&s->todev, p, n);
+	if (!s->readonly)
+		buf_add(&s->todev, p, n);
 }
 
 /* A bracketed line for the client, in order with the console's output. */
@@ -130,9 +96,17 @@ session_notice(struct session *s, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	n = notice_fmt(line, sizeof(line), "%s", text);
-	if (n > 0 && (size_t)n <= buf_room(&s->tocli))
-		buf_add(&s->tocli, line, n);
+	/* a line of its own, also after output that ended mid-line */
+	line[0] = '\r';
+	line[1] = '\n';
+	n = notice_fmt(line + 2, sizeof(line) - 2, "%s", text);
+	if (n > 0 && (size_t)n + 2 <= buf_room(&s->tocli)) {
+		if (s->midline)
+			buf_add(&s->tocli, line, n + 2);
+		else
+			buf_add(&s->tocli, line + 2, n);
+		s->midline = 0;
+	}
 }
 
 void
@@ -161,6 +135,8 @@ session_who(struct session *s)
 {
 	char	 since[32];
 
+	if (s->ctl != -1 && share_who(s) == 0)
+		return;
 	holder_since(&s->me, since, sizeof(since));
 	session_notice(s, "%s: writer %s (pid %ld) since %s (you)",
 	    s->con->name, s->me.peer, (long)s->me.pid, since);
@@ -195,18 +171,19 @@ client_read(struct session *s)
 
 /* Read the console's output, leaving room for notices. */
 static void
-device_read(struct session *s)
+source_read(struct session *s)
 {
 	struct buf	*b = &s->tocli;
 	ssize_t		 n;
 
 	buf_compact(b);
-	n = read(s->dev, b->data + b->len, buf_room(b) - NOTICE_ROOM);
+	n = read(s->src, b->data + b->len, buf_room(b) - NOTICE_ROOM);
 	if (n > 0) {
 		b->len += n;
 		s->bytes_out += n;
+		s->midline = b->data[b->len - 1] != '\n';
 	} else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-		s->end = END_DEVICE;
+		s->end = s->src == s->dev ? END_DEVICE : END_LOGGER;
 }
 
 /* Write some of b to fd; -1 when fd is gone. */
@@ -286,6 +263,13 @@ farewell(struct session *s)
 		session_notice(s, "console closed");
 		flush(s, 1, 0);
 		break;
+	case END_LOGGER:
+		session_notice(s, "logger stopped");
+		flush(s, 1, 0);
+		break;
+	case END_TAKEN:
+		flush(s, 1, 0);
+		break;
 	}
 }
 
@@ -293,12 +277,13 @@ farewell(struct session *s)
 int
 relay(struct session *s)
 {
+	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT, SIGUSR1, 0 };
 	struct pollfd	 pfd[P_MAX];
 	long long	 last, left;
-	int		 cinfl, coutfl, timeout;
-	char		 drop[64];
+	int		 cinfl, coutfl, timeout, sigfd, got, room;
 
-	if (signals_catch() == -1 || nonblock(s->cin, &cinfl) == -1 ||
+	if ((sigfd = signals_catch(sigs)) == -1 ||
+	    nonblock(s->cin, &cinfl) == -1 ||
 	    nonblock(s->cout, &coutfl) == -1) {
 		logit(LOG_ERR, "%s: relay setup: %s", s->con->name,
 		    strerror(errno));
@@ -306,7 +291,7 @@ relay(struct session *s)
 	}
 	last = now_ms();
 	while (s->end == END_NONE) {
-		pfd[P_SIG].fd = sigfd[0];
+		pfd[P_SIG].fd = sigfd;
 		pfd[P_SIG].events = POLLIN;
 		/* stop reading the client until both its buffers have room */
 		pfd[P_CIN].fd = s->cin;
@@ -314,9 +299,18 @@ relay(struct session *s)
 		    buf_room(&s->tocli) >= NOTICE_ROOM ? POLLIN : 0;
 		pfd[P_COUT].fd = s->cout;
 		pfd[P_COUT].events = s->tocli.len > 0 ? POLLOUT : 0;
-		pfd[P_DEV].fd = s->dev;
-		pfd[P_DEV].events = (buf_room(&s->tocli) > NOTICE_ROOM ?
-		    POLLIN : 0) | (s->todev.len > 0 ? POLLOUT : 0);
+		/* the console's output: from the device, or the logger's fifo */
+		room = buf_room(&s->tocli) > NOTICE_ROOM;
+		pfd[P_SRC].fd = s->src;
+		pfd[P_SRC].events = room ? POLLIN : 0;
+		/* direct: one slot for both ways; attached: only to write */
+		if (s->src == s->dev)
+			pfd[P_DEV].fd = -1;
+		else
+			pfd[P_DEV].fd = s->todev.len > 0 ? s->dev : -1;
+		pfd[P_DEV].events = POLLOUT;
+		if (s->src == s->dev && s->todev.len > 0)
+			pfd[P_SRC].events |= POLLOUT;
 
 		timeout = -1;
 		if (s->idle > 0) {
@@ -336,29 +330,36 @@ relay(struct session *s)
 			break;
 		}
 
-		if (pfd[P_SIG].revents & POLLIN) {
-			while (read(sigfd[0], drop, sizeof(drop)) > 0)
-				;
-			if (gotsig != 0) {
+		if (pfd[P_SIG].revents & POLLIN && (got = signals_taken())) {
+			if (got & SIGBIT(SIGUSR1))
+				share_taken(s);
+			if (got & ~SIGBIT(SIGUSR1))
 				s->end = END_SIGNAL;
+			if (s->end != END_NONE)
 				break;
-			}
 		}
 		if (pfd[P_COUT].revents & (POLLOUT | POLLERR | POLLHUP) &&
 		    (s->tocli.len == 0 || drain(s->cout, &s->tocli) == -1)) {
 			s->end = END_CLIENT;	/* gone, or an error */
 			break;
 		}
-		if (pfd[P_DEV].revents & POLLOUT &&
+		if ((pfd[P_DEV].revents | (s->src == s->dev ?
+		    pfd[P_SRC].revents : 0)) & POLLOUT &&
 		    drain(s->dev, &s->todev) == -1) {
 			s->end = END_DEVICE;
 			break;
 		}
-		if (pfd[P_DEV].revents & (POLLIN | POLLERR | POLLHUP)) {
-			if (pfd[P_DEV].events & POLLIN)
-				device_read(s);
-			else if (!(pfd[P_DEV].revents & POLLIN))
-				s->end = END_DEVICE;	/* hung up */
+		if (pfd[P_DEV].revents & (POLLERR | POLLHUP) &&
+		    !(pfd[P_DEV].revents & POLLOUT)) {
+			s->end = END_DEVICE;
+			break;
+		}
+		if (pfd[P_SRC].revents & (POLLIN | POLLERR | POLLHUP)) {
+			if (pfd[P_SRC].events & POLLIN)
+				source_read(s);
+			else if (!(pfd[P_SRC].revents & POLLIN))
+				s->end = s->src == s->dev ? END_DEVICE :
+				    END_LOGGER;	/* hung up */
 		}
 		if (s->end == END_NONE &&
 		    pfd[P_CIN].revents & (POLLIN | POLLERR | POLLHUP)) {

@@ -1,0 +1,355 @@
+/*
+ * Copyright (c) 2026 The conslet authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * conslog: one logger per console, the only reader of its device while it
+ * runs. Every byte goes to the log, then into the ring, then to each
+ * attached conslet. When the device goes away it keeps the console and
+ * opens it again when it is back.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libutil.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conslog.h"
+
+#ifndef LOGDIR
+#define LOGDIR		"/var/log/conslet"
+#endif
+
+#ifdef __GLIBC__
+#define OPTS	"+:Tb:C:L:n:p:R:"	/* GNU: stop at the console name */
+#else
+#define OPTS	":Tb:C:L:n:p:R:"
+#endif
+
+#define READ_LEN	65536
+#define BACKOFF_MIN	100	/* ms between attempts to reopen */
+#define BACKOFF_MAX	5000
+
+extern char		**environ;
+
+static const char	*consdir = CONSDIR, *rundir = RUNDIR, *name;
+static struct console	 con;
+static struct logfile	 logf;
+static struct ring	 ring;
+static int		 dev = -1, rfd = -1;
+
+static void __attribute__((__noreturn__))
+usage(void)
+{
+	fatal(EX_USAGE, "usage: conslog [-T] [-b ringsize] [-C consdir] "
+	    "[-L log] [-n fd] [-p pidfile] [-R rundir] console");
+}
+
+/* One logger per name: the ctl fifo, the fifos and the log are by name. */
+static int
+name_lock(void)
+{
+	char		 path[PATH_MAX];
+	struct holder	 h;
+	int		 fd, n;
+
+	n = snprintf(path, sizeof(path), "%s/%s.logger", rundir, name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		fatal(EX_USAGE, "run directory %s: name too long", rundir);
+	fd = flopen(path, O_RDWR | O_CREAT | O_NONBLOCK | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+	if (fd == -1 && (errno == EWOULDBLOCK || errno == EAGAIN)) {
+		memset(&h, 0, sizeof(h));
+		if ((fd = open(path, O_RDONLY | O_NOFOLLOW)) != -1) {
+			char	 buf[64];
+			ssize_t	 r = read(fd, buf, sizeof(buf) - 1);
+
+			if (r > 0) {
+				buf[r] = '\0';
+				buf[strcspn(buf, "\n")] = '\0';
+				h.pid = strtonum(buf, 1, INT_MAX, NULL);
+			}
+			close(fd);
+		}
+		if (h.pid != 0)
+			fatal(EX_TEMPFAIL, "%s is already logged by pid %ld",
+			    name, (long)h.pid);
+		fatal(EX_TEMPFAIL, "%s is already logged", name);
+	}
+	if (fd == -1)
+		fatal(EX_OSERR, "run directory %s: %s", rundir,
+		    strerror(errno));
+	if (ftruncate(fd, 0) == -1 || dprintf(fd, "%ld\n", (long)getpid()) < 0)
+		fatal(EX_OSERR, "run directory %s: %s", rundir,
+		    strerror(errno));
+	return fd;
+}
+
+/*
+ * Open the console again from its name (the link may point somewhere new)
+ * under that device's reader lock. 0 when attached, -1 to try later.
+ */
+static int
+attach(void)
+{
+	struct holder	 me;
+
+	if (console_find(&con, consdir, name) != CON_OK)
+		return -1;
+	if ((rfd = lock_take(rundir, &con, "r")) == -1)
+		return -1;		/* a direct conslet reads it: wait */
+	memset(&me, 0, sizeof(me));
+	me.pid = getpid();
+	me.since = time(NULL);
+	me.logger = 1;
+	strlcpy(me.peer, "conslog", sizeof(me.peer));
+	strlcpy(me.console, name, sizeof(me.console));
+	strlcpy(me.device, con.device, sizeof(me.device));
+	if (lock_record(rfd, &me) == -1 ||
+	    (dev = line_open(con.path)) == -1) {
+		close(rfd);
+		rfd = -1;
+		return -1;
+	}
+	if (line_setup(dev, &(struct line){ 0 }) == -1)
+		logit(LOG_WARNING, "%s: cannot set up %s: %s", name,
+		    con.device, strerror(errno));
+	return 0;
+}
+
+static void
+detach(void)
+{
+	close(dev);
+	dev = -1;
+	lock_clear(rfd);
+	close(rfd);
+	rfd = -1;
+}
+
+static void
+log_path(const char *arg)
+{
+	struct stat	 st;
+	int		 n;
+
+	if (arg == NULL) {
+		arg = LOGDIR;
+		(void)mkdir(arg, 0750);
+	}
+	if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
+		n = snprintf(logf.path, sizeof(logf.path), "%s/%s.log", arg,
+		    name);
+	else
+		n = snprintf(logf.path, sizeof(logf.path), "%s", arg);
+	if (n < 0 || (size_t)n >= sizeof(logf.path))
+		fatal(EX_USAGE, "log path is too long");
+}
+
+static void
+ready(int notify, struct pidfh *pfh)
+{
+	if (pfh != NULL && pidfile_write(pfh) == -1)
+		logit(LOG_WARNING, "pid file: %s", strerror(errno));
+	if (notify != -1) {
+		(void)write(notify, "\n", 1);
+		close(notify);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
+	static unsigned char buf[READ_LEN];
+	struct pollfd	 pfd[3 + MAX_SUBS];
+	struct pidfh	*pfh = NULL;
+	const char	*errstr, *logarg = NULL, *pidpath = NULL;
+	long long	 ringsize = RING_DEFAULT, next = 0;
+	int		 ch, notify = -1, sigfd, got, nsub, backoff = 0;
+	int		 announced = 0, timeout;
+	ssize_t		 r;
+	struct timespec	 ts;
+	pid_t		 other;
+	struct holder	 other_h;
+
+#ifdef LIBBSD_OVERLAY
+	setproctitle_init(argc, argv, environ);	/* libbsd needs the space */
+#endif
+	msg_init("conslog", 0);
+	signal(SIGPIPE, SIG_IGN);
+	logf.fd = -1;
+
+	opterr = 0;
+	while ((ch = getopt(argc, argv, OPTS)) != -1) {
+		switch (ch) {
+		case 'T':
+			logf.stamp = 1;
+			break;
+		case 'b':
+			ringsize = strtonum(optarg, RING_MIN, RING_MAX,
+			    &errstr);
+			if (errstr != NULL)
+				fatal(EX_USAGE, "ring size is %s: %s", errstr,
+				    optarg);
+			break;
+		case 'C':
+			consdir = optarg;
+			break;
+		case 'L':
+			logarg = optarg;
+			break;
+		case 'n':
+			notify = strtonum(optarg, 3, INT_MAX, &errstr);
+			if (errstr != NULL || fcntl(notify, F_GETFD) == -1)
+				fatal(EX_USAGE, "notification fd is invalid: "
+				    "%s", optarg);
+			break;
+		case 'p':
+			pidpath = optarg;
+			break;
+		case 'R':
+			rundir = optarg;
+			break;
+		case ':':
+			fatal(EX_USAGE, "option -%c needs a value", optopt);
+		default:
+			fatal(EX_USAGE, "unknown option -%c", optopt);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		usage();
+	name = argv[0];
+	if (!console_name_ok(name))
+		fatal(EX_USAGE, "invalid console name: \"%s\"", name);
+	switch (console_find(&con, consdir, name)) {
+	case CON_MISSING:
+		fatal(EX_NOINPUT, "no such console: %s", name);
+	case CON_NOTTY:
+		fatal(EX_IOERR, "%s: %s is not a terminal device", name,
+		    con.device);
+	}
+
+	if (lock_dir(rundir) == -1)
+		fatal(EX_OSERR, "run directory %s: %s", rundir,
+		    strerror(errno));
+	(void)name_lock();
+	if (lock_held(rundir, &con, "r") &&
+	    lock_who(rundir, &con, "r", &other_h) == 0 && other_h.logger)
+		fatal(EX_TEMPFAIL, "%s: %s is already logged by pid %ld", name,
+		    con.device, (long)other_h.pid);
+	log_path(logarg);
+	if (log_open(&logf) == -1)
+		fatal(EX_OSERR, "log %s: %s", logf.path, strerror(errno));
+	if (pidpath != NULL && (pfh = pidfile_open(pidpath, 0644, &other)) ==
+	    NULL)
+		fatal(EX_OSERR, "pid file %s: %s", pidpath, strerror(errno));
+	if (ring_init(&ring, ringsize) == -1)
+		fatal(EX_OSERR, "ring: %s", strerror(errno));
+	if ((sigfd = signals_catch(sigs)) == -1)
+		fatal(EX_OSERR, "signals: %s", strerror(errno));
+	if (fan_init(rundir, name, &ring) == -1)
+		fatal(EX_OSERR, "run directory %s: %s", rundir,
+		    strerror(errno));
+	setproctitle("%s", name);
+	logit(LOG_INFO, "%s: logging %s to %s", name, con.device, logf.path);
+
+	for (;;) {
+		if (dev == -1) {
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			if (ts.tv_sec * 1000LL + ts.tv_nsec / 1000000 >= next) {
+				if (attach() == 0) {
+					if (announced) {
+						log_note(&logf, "console "
+						    "reopened");
+						fan_notice("console reopened");
+						fan_flush();
+					} else
+						ready(notify, pfh);
+					announced = 1;
+					backoff = 0;
+				} else {
+					backoff = backoff == 0 ? BACKOFF_MIN :
+					    backoff * 2 > BACKOFF_MAX ?
+					    BACKOFF_MAX : backoff * 2;
+					next = ts.tv_sec * 1000LL +
+					    ts.tv_nsec / 1000000 + backoff;
+				}
+			}
+		}
+		timeout = dev == -1 ? backoff : -1;
+
+		pfd[0].fd = sigfd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = fan_ctl_fd();
+		pfd[1].events = POLLIN;
+		pfd[2].fd = dev;
+		pfd[2].events = POLLIN;
+		nsub = fan_pollfds(pfd + 3, MAX_SUBS);
+		if (poll(pfd, 3 + nsub, timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal(EX_OSERR, "poll: %s", strerror(errno));
+		}
+		if (pfd[0].revents & POLLIN) {
+			got = signals_taken();
+			if (got & (SIGBIT(SIGTERM) | SIGBIT(SIGINT)))
+				break;
+			if (got & SIGBIT(SIGHUP) && log_reopen(&logf) == -1)
+				logit(LOG_ERR, "log %s: %s", logf.path,
+				    strerror(errno));
+		}
+		if (pfd[1].revents & POLLIN)
+			fan_ctl_read();
+		if (dev != -1 && pfd[2].revents != 0) {
+			r = read(dev, buf, sizeof(buf));
+			if (r > 0) {
+				log_write(&logf, buf, r);
+				ring_add(&ring, buf, r);
+				fan_flush();
+			} else if (r == 0 || (errno != EAGAIN &&
+			    errno != EINTR)) {
+				detach();
+				log_note(&logf, "console closed");
+				fan_notice("console closed");
+				fan_flush();
+				logit(LOG_NOTICE, "%s: console closed", name);
+				next = 0;
+			}
+		}
+		fan_serviced(pfd + 3, nsub);
+	}
+
+	logit(LOG_INFO, "%s: stopped", name);
+	fan_close();
+	if (dev != -1)
+		detach();
+	if (pfh != NULL)
+		pidfile_remove(pfh);
+	return 0;
+}
