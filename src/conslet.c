@@ -130,7 +130,7 @@ state(char *buf, size_t len, const char *rundir, const struct console *c)
 	char		 since[32], more[64] = "";
 	int		 n;
 
-	if (lock_held(rundir, c, "r") && lock_who(rundir, c, "r", &r) == 0 &&
+	if (lock_held(rundir, c->key, "r") && lock_who(rundir, c, "r", &r) == 0 &&
 	    r.logger && console_name_ok(r.console)) {
 		n = share_viewers(rundir, r.console);
 		snprintf(more, sizeof(more), "%s%d viewer%s (logged)",
@@ -138,7 +138,7 @@ state(char *buf, size_t len, const char *rundir, const struct console *c)
 		if (n == 0)
 			strlcpy(more, " (logged)", sizeof(more));
 	}
-	if (!lock_held(rundir, c, "w"))
+	if (!lock_held(rundir, c->key, "w"))
 		snprintf(buf, len, "free%s", more);
 	else if (lock_who(rundir, c, "w", &h) == -1)
 		snprintf(buf, len, "in use%s", more);
@@ -155,7 +155,7 @@ list(const char *consdir, const char *rundir)
 {
 	struct dirent	**ents;
 	struct console	  c;
-	char		  st[PEER_LEN + 128], vname[NAME_LEN * 4 + 1];
+	char		  st[PEER_LEN + 192], vname[NAME_LEN * 4 + 1];
 	char		  vdev[PATH_MAX * 4 + 1], vst[sizeof(st) * 4 + 1];
 	int		  i, n;
 
@@ -366,6 +366,10 @@ main(int argc, char *argv[])
 	case CON_BADNAME:
 		fatal(EX_USAGE, "invalid console name: \"%s\"", argv[0]);
 	case CON_MISSING:
+		/* a viewer can watch a guest that is away: its logger waits */
+		if (s->viewer && argv[0][0] != '/' &&
+		    lock_held(rundir, argv[0], "logger"))
+			break;
 		fatal(EX_NOINPUT, "no such console: %s", con.name);
 	case CON_NOTTY:
 		fatal(EX_IOERR, "%s: %s is not a terminal device", con.name,
@@ -373,7 +377,9 @@ main(int argc, char *argv[])
 	}
 
 	/* Opening neither reads nor configures: a non-tty leaves no lock. */
-	if ((s->dev = line_open(con.path)) == -1) {
+	if (s->viewer)
+		s->dev = -1;		/* a viewer never writes */
+	else if ((s->dev = line_open(con.path)) == -1) {
 		if (errno == ENOTTY)
 			fatal(EX_IOERR, "%s: %s is not a terminal device",
 			    con.name, con.device);
@@ -395,11 +401,11 @@ main(int argc, char *argv[])
 	strlcpy(s->me.device, con.device, sizeof(s->me.device));
 
 	if (s->viewer) {
-		if (!share_logger(s))
+		if (lock_held(rundir, con.name, "logger"))
+			strlcpy(s->logger, con.name, sizeof(s->logger));
+		else if (con.key[0] == '\0' || !share_logger(s))
 			fatal(EX_TEMPFAIL, "%s: read-only access needs "
 			    "conslog, and none runs", con.name);
-		close(s->dev);		/* a viewer never writes */
-		s->dev = -1;
 	} else {
 		if ((s->wfd = lock_file(rundir, &con, "w")) == -1 ||
 		    (s->ffd = lock_file(rundir, &con, "f")) == -1)
@@ -417,6 +423,7 @@ main(int argc, char *argv[])
 		    con.name, strerror(errno));
 
 	/* the writer's line settings; a viewer leaves the line alone */
+	s->line = &line;
 	if (!s->readonly && line_setup(s->dev, &line) == -1)
 		fatal(EX_IOERR, "%s: cannot set up %s: %s", con.name,
 		    con.device, strerror(errno));

@@ -66,10 +66,11 @@ struct session {
 	int		 readonly;	/* typed bytes go nowhere */
 	int		 viewer;	/* -r: read-only for good */
 	size_t		 replay;	/* -h */
+	const struct line *line;	/* -s -c -x, for the writer */
 	int		 altbreak;	/* -A */
 	int		 idle;		/* -i seconds, 0 for none */
 	int		 end;		/* END_* */
-	int		 midline;	/* the client's last byte was not LF */
+	int		 midline;	/* the console's last byte was not LF */
 	unsigned long long bytes_in;	/* client to device */
 	unsigned long long bytes_out;	/* device to client */
 	struct escape	 esc;

@@ -60,6 +60,7 @@ static struct console	 con;
 static struct logfile	 logf;
 static struct ring	 ring;
 static int		 dev = -1, rfd = -1;
+static int		 attached;	/* has been attached once */
 
 static void __attribute__((__noreturn__))
 usage(void)
@@ -110,16 +111,22 @@ name_lock(void)
 
 /*
  * Open the console again from its name (the link may point somewhere new)
- * under that device's reader lock. 0 when attached, -1 to try later.
+ * under that device's reader lock. The lock of the device that went away
+ * is kept until another one is had, so that clients still find the logger
+ * during the gap. 0 when attached, -1 to try later.
  */
 static int
 attach(void)
 {
+	struct console	 c;
 	struct holder	 me;
+	int		 fd;
 
-	if (console_find(&con, consdir, name) != CON_OK)
+	if (console_find(&c, consdir, name) != CON_OK)
 		return -1;
-	if ((rfd = lock_take(rundir, &con, "r")) == -1)
+	if (rfd != -1 && strcmp(c.key, con.key) == 0)
+		fd = rfd;		/* the same device is back */
+	else if ((fd = lock_take(rundir, &c, "r")) == -1)
 		return -1;		/* a direct conslet reads it: wait */
 	memset(&me, 0, sizeof(me));
 	me.pid = getpid();
@@ -127,27 +134,36 @@ attach(void)
 	me.logger = 1;
 	strlcpy(me.peer, "conslog", sizeof(me.peer));
 	strlcpy(me.console, name, sizeof(me.console));
-	strlcpy(me.device, con.device, sizeof(me.device));
-	if (lock_record(rfd, &me) == -1 ||
-	    (dev = line_open(con.path)) == -1) {
-		close(rfd);
-		rfd = -1;
+	strlcpy(me.device, c.device, sizeof(me.device));
+	if (lock_record(fd, &me) == -1 || (dev = line_open(c.path)) == -1) {
+		if (errno == ENOTTY && !attached)
+			fatal(EX_IOERR, "%s: %s is not a terminal device",
+			    name, c.device);
+		if (fd != rfd) {
+			lock_clear(fd);
+			close(fd);
+		}
 		return -1;
 	}
+	if (fd != rfd && rfd != -1) {
+		lock_clear(rfd);
+		close(rfd);
+	}
+	rfd = fd;
+	con = c;
 	if (line_setup(dev, &(struct line){ 0 }) == -1)
 		logit(LOG_WARNING, "%s: cannot set up %s: %s", name,
 		    con.device, strerror(errno));
+	attached = 1;
 	return 0;
 }
 
+/* The device went away; its reader lock stays ours for now. */
 static void
 detach(void)
 {
 	close(dev);
 	dev = -1;
-	lock_clear(rfd);
-	close(rfd);
-	rfd = -1;
 }
 
 static void
@@ -259,7 +275,7 @@ main(int argc, char *argv[])
 		fatal(EX_OSERR, "run directory %s: %s", rundir,
 		    strerror(errno));
 	(void)name_lock();
-	if (lock_held(rundir, &con, "r") &&
+	if (lock_held(rundir, con.key, "r") &&
 	    lock_who(rundir, &con, "r", &other_h) == 0 && other_h.logger)
 		fatal(EX_TEMPFAIL, "%s: %s is already logged by pid %ld", name,
 		    con.device, (long)other_h.pid);
@@ -343,12 +359,15 @@ main(int argc, char *argv[])
 			}
 		}
 		fan_serviced(pfd + 3, nsub);
+		fan_flush();	/* replays, notices: due now, not at next output */
 	}
 
 	logit(LOG_INFO, "%s: stopped", name);
 	fan_close();
 	if (dev != -1)
 		detach();
+	if (rfd != -1)
+		lock_clear(rfd);
 	if (pfh != NULL)
 		pidfile_remove(pfh);
 	return 0;

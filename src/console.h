@@ -86,7 +86,7 @@ int	 lock_dir(const char *);
 int	 lock_take(const char *, const struct console *, const char *);
 int	 lock_file(const char *, const struct console *, const char *);
 int	 lock_try(int);
-int	 lock_held(const char *, const struct console *, const char *);
+int	 lock_held(const char *, const char *, const char *);
 int	 lock_record(int, const struct holder *);
 void	 lock_clear(int);
 int	 lock_who(const char *, const struct console *, const char *,

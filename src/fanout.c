@@ -196,8 +196,11 @@ note(struct sub *s, uint64_t at, int front, const char *text)
 	struct note	*n;
 	int		 len;
 
-	if (s->nnotes == NOTES)
-		return;			/* bounded: a flood of notices drops */
+	if (s->nnotes == NOTES) {
+		if (!front)
+			return;		/* bounded: a flood of notices drops */
+		s->nnotes--;		/* but a skip is always told */
+	}
 	if (front) {
 		memmove(&s->notes[1], &s->notes[0],
 		    s->nnotes * sizeof(s->notes[0]));
@@ -277,9 +280,15 @@ join(pid_t pid, int writer, size_t replay, const char *peer)
 	if (fstat(fd, &st) == -1 || !S_ISFIFO(st.st_mode) ||
 	    nsubs == MAX_SUBS || find(pid) != NULL ||
 	    (s = calloc(1, sizeof(*s))) == NULL) {
-		if (nsubs == MAX_SUBS)
+		if (nsubs == MAX_SUBS) {
+			char	 text[128];
+
 			logit(LOG_WARNING, "refused pid %ld: %d clients "
 			    "attached already", (long)pid, MAX_SUBS);
+			n = notice_fmt(text, sizeof(text), "too many clients "
+			    "attached: %d", MAX_SUBS);
+			(void)write(fd, text, n);
+		}
 		close(fd);
 		return;
 	}

@@ -118,14 +118,18 @@ lock_try(int fd)
 	return -1;
 }
 
-/* Is the lock held by anyone? Probes without ever taking it exclusively. */
+/*
+ * Is the lock held by anyone? Probes without ever taking it exclusively.
+ * base is a device key, or a console name for a logger's name lock.
+ */
 int
-lock_held(const char *rundir, const struct console *c, const char *kind)
+lock_held(const char *rundir, const char *base, const char *kind)
 {
 	char	 path[PATH_MAX];
-	int	 fd, held;
+	int	 fd, held, n;
 
-	if (lock_path(path, sizeof(path), rundir, c, kind) == -1)
+	n = snprintf(path, sizeof(path), "%s/%s.%s", rundir, base, kind);
+	if (n < 0 || (size_t)n >= sizeof(path))
 		return 0;
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1)

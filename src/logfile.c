@@ -97,6 +97,8 @@ put(struct logfile *l, const void *p, size_t n, int counted)
 	return 0;
 }
 
+static void	 stamp(struct logfile *);
+
 /* After a gap: say on a line of its own how much is missing. */
 static int
 gap(struct logfile *l)
@@ -106,9 +108,12 @@ gap(struct logfile *l)
 
 	if (l->lost_errno == 0)
 		return 0;
-	n = snprintf(buf, sizeof(buf), "%s[conslog: %llu bytes lost: %s]\n",
-	    l->bol ? "" : "\n", (unsigned long long)l->lost,
-	    strerror(l->lost_errno));
+	n = snprintf(buf, sizeof(buf), "[conslog: %llu bytes lost: %s]\n",
+	    (unsigned long long)l->lost, strerror(l->lost_errno));
+	if (!l->bol && put(l, "\n", 1, 0) == -1)
+		return -1;
+	if (l->stamp)
+		stamp(l);
 	if (put(l, buf, n, 0) == -1)
 		return -1;
 	logit(LOG_NOTICE, "log %s: writing again, %llu bytes lost", l->path,

@@ -303,12 +303,12 @@ relay(struct session *s)
 		room = buf_room(&s->tocli) > NOTICE_ROOM;
 		pfd[P_SRC].fd = s->src;
 		pfd[P_SRC].events = room ? POLLIN : 0;
-		/* direct: one slot for both ways; attached: only to write */
-		if (s->src == s->dev)
-			pfd[P_DEV].fd = -1;
-		else
-			pfd[P_DEV].fd = s->todev.len > 0 ? s->dev : -1;
-		pfd[P_DEV].events = POLLOUT;
+		/*
+		 * Direct: one slot for both ways. Attached: the writer's
+		 * device, to write and to see it go away (POLLHUP).
+		 */
+		pfd[P_DEV].fd = s->src == s->dev || s->readonly ? -1 : s->dev;
+		pfd[P_DEV].events = s->todev.len > 0 ? POLLOUT : 0;
 		if (s->src == s->dev && s->todev.len > 0)
 			pfd[P_SRC].events |= POLLOUT;
 

@@ -50,7 +50,7 @@ share_logger(struct session *s)
 	int		 tries;
 
 	for (tries = 0; tries < LOCK_TRIES; tries++) {
-		if (!lock_held(s->rundir, s->con, "r"))
+		if (!lock_held(s->rundir, s->con->key, "r"))
 			return 0;
 		if (lock_who(s->rundir, s->con, "r", &h) == 0) {
 			if (!h.logger || !console_name_ok(h.console))
@@ -200,6 +200,9 @@ share_take(struct session *s)
 	s->me.since = time(NULL);
 	(void)lock_record(s->wfd, &s->me);
 	s->readonly = 0;
+	if (line_setup(s->dev, s->line) == -1)
+		session_notice(s, "cannot set up %s: %s", s->con->device,
+		    strerror(errno));
 	request(s, "mode %ld w\n", (long)getpid());
 	logit(LOG_INFO, "%s: write access taken by %s", s->con->name,
 	    s->me.peer);
