@@ -3,6 +3,7 @@
 
 PREFIX ?=	/usr/local
 BINDIR ?=	$(PREFIX)/bin
+SBINDIR ?=	$(PREFIX)/sbin
 MANDIR ?=	$(PREFIX)/share/man
 SYSCONFDIR ?=	$(PREFIX)/etc
 CONSDIR ?=	$(SYSCONFDIR)/conslet/consoles
@@ -77,22 +78,31 @@ demo:
 	@sh tests/demo.sh
 
 lint:
-	mandoc -T lint -W warning man/conslet.8
+	mandoc -T lint -W warning man/conslet.8 man/conslog.8
+
+# The manual pages get the paths this build was made with.
+MANSED =	sed -e 's|/usr/local/etc/conslet/consoles|$(CONSDIR)|g' \
+		    -e 's|/var/run/conslet|$(RUNDIR)|g' \
+		    -e 's|/var/log/conslet|$(LOGDIR)|g' \
+		    -e 's|/usr/local/sbin/conslog|$(SBINDIR)/conslog|g' \
+		    -e 's|/usr/local/bin/conslet|$(BINDIR)/conslet|g'
 
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(CONSDIR)
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(CONSDIR)
 	install -m 755 src/conslet $(DESTDIR)$(BINDIR)/conslet
-	sed -e 's|/usr/local/etc/conslet/consoles|$(CONSDIR)|g' \
-	    -e 's|/var/run/conslet|$(RUNDIR)|g' \
-	    man/conslet.8 > $(DESTDIR)$(MANDIR)/man8/conslet.8
-	chmod 644 $(DESTDIR)$(MANDIR)/man8/conslet.8
+	install -m 755 src/conslog $(DESTDIR)$(SBINDIR)/conslog
+	$(MANSED) man/conslet.8 > $(DESTDIR)$(MANDIR)/man8/conslet.8
+	$(MANSED) man/conslog.8 > $(DESTDIR)$(MANDIR)/man8/conslog.8
+	chmod 644 $(DESTDIR)$(MANDIR)/man8/conslet.8 \
+	    $(DESTDIR)$(MANDIR)/man8/conslog.8
 	install -m 644 inetd.conf.sample \
 	    $(DESTDIR)$(SYSCONFDIR)/conslet/inetd.conf.sample
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/conslet \
+	rm -f $(DESTDIR)$(BINDIR)/conslet $(DESTDIR)$(SBINDIR)/conslog \
 	    $(DESTDIR)$(MANDIR)/man8/conslet.8 \
+	    $(DESTDIR)$(MANDIR)/man8/conslog.8 \
 	    $(DESTDIR)$(SYSCONFDIR)/conslet/inetd.conf.sample
 
 clean:
