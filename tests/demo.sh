@@ -1,0 +1,77 @@
+#!/bin/sh
+# demo.sh: serve a simulated guest's console on a local TCP port, with its
+# logger, to try conslet and conslog by hand.  Run by `make demo` once
+# src/conslet, src/conslog and tests/fakeguest are built; stops on Ctrl-C
+# (or SIGTERM), removing what it made.
+
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+conslet=${CONSLET:-$top/src/conslet}
+conslog=${CONSLOG:-$top/src/conslog}
+fakeguest=$top/tests/fakeguest
+for f in "$conslet" "$conslog" "$fakeguest"; do
+	[ -x "$f" ] || { echo "demo: $f is not built (run make)" >&2; exit 1; }
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/conslet-demo.XXXXXX") || exit 1
+mkdir "$tmp/consoles" "$tmp/run" "$tmp/log"
+guest='' logger='' server=''
+
+cleanup() {
+	trap - EXIT INT TERM
+	# The sessions first: conslet processes tcpserver started.
+	[ -z "$server" ] || kill $(pgrep -P "$server") "$server" 2>/dev/null
+	[ -z "$logger" ] || kill "$logger" 2>/dev/null
+	[ -z "$guest" ] || kill "$guest" 2>/dev/null
+	wait
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
+# waitfile FILE PATTERN: poll until a line of FILE matches, 10 s at most.
+waitfile() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -le 200 ] || { echo "demo: timed out" >&2; exit 1; }
+		sleep 0.05
+	done
+}
+
+"$fakeguest" -d -l "$tmp/consoles/demo" -r "$tmp/demo.rec" \
+    -o "$tmp/demo.out" >"$tmp/guest" </dev/null &
+guest=$!
+waitfile "$tmp/guest" '^ready '
+
+# The logger: every byte to demo.log, recent output kept for replay; -n 3
+# says when it is ready.
+"$conslog" -C "$tmp/consoles" -R "$tmp/run" -L "$tmp/log" -n 3 demo \
+    3>"$tmp/ready" </dev/null &
+logger=$!
+waitfile "$tmp/ready" '^$'
+
+# -1 prints the port the kernel chose; -H -R -l 0: no DNS or ident lookups.
+tcpserver -1 -H -R -l 0 127.0.0.1 0 "$conslet" -C "$tmp/consoles" \
+    -R "$tmp/run" demo >"$tmp/port" </dev/null &
+server=$!
+waitfile "$tmp/port" '^[0-9][0-9]*$'
+port=$(head -n 1 "$tmp/port")
+
+cat <<EOF
+The console "demo" (a simulated guest on $(sed -n 's/^ready //p' "$tmp/guest"))
+is served on 127.0.0.1:$port.
+
+    nc 127.0.0.1 $port      connect; log in with any name and password
+    ~.                      at the start of a line: leave
+    ~?                      the other escapes
+
+The guest's boot messages were printed before anyone connected: the logger
+kept them, so you see them first. A second nc meanwhile joins read-only,
+with the recent output replayed; ~f there takes write access. Everything
+the guest prints is in $tmp/log/demo.log.
+Ctrl-C stops the demo.
+EOF
+
+# Until a signal comes (or both processes are gone).
+wait

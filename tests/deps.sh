@@ -1,0 +1,140 @@
+#!/bin/sh
+# deps.sh check|demo: make sure what `make check` or `make demo` needs is
+# installed.  Silent when all is there; as root on Debian or FreeBSD it
+# installs what is missing; otherwise it prints the command to run.
+#
+# DEPS_MISSING="cmd ..." pretends those commands are missing (to test this).
+
+set -u
+
+usage() {
+	echo "usage: sh tests/deps.sh check|demo" >&2
+	exit 2
+}
+
+# Needs, one a line: name, how to test for it, Debian package, FreeBSD
+# package ("-": part of the base system or not available there).
+needs_demo='cc		cmd:cc					gcc		-
+pkg-config	cmd:pkg-config				pkg-config	pkgconf
+libbsd		pc:libbsd-overlay			libbsd-dev	-
+tcpserver	cmd:tcpserver				ucspi-tcp	ucspi-tcp
+nc		nc:					netcat-openbsd	-'
+needs_check="$needs_demo"'
+bats		cmd:bats				bats		bats-core
+inetd		file:/usr/sbin/inetd			openbsd-inetd	-
+socat		cmd:socat				socat		socat
+systemd-socket-activate	cmd:systemd-socket-activate	systemd		-
+tmux		cmd:tmux				tmux		tmux
+strace		cmd:strace				strace		-
+mandoc		cmd:mandoc				mandoc		-
+bmake		cmd:bmake				bmake		-
+script		cmd:script				bsdutils	-
+python3		cmd:python3				python3		python3
+pgrep		cmd:pgrep				procps		-
+unshare		cmd:unshare				util-linux	-'
+
+case ${1:-} in
+check)	needs=$needs_check ;;
+demo)	needs=$needs_demo ;;
+*)	usage ;;
+esac
+
+# pretended NAME: true if DEPS_MISSING names it.
+pretended() {
+	case " ${DEPS_MISSING:-} " in
+	*" $1 "*) return 0 ;;
+	esac
+	return 1
+}
+
+# present NAME TEST: true if the need is met.
+present() {
+	pretended "$1" && return 1
+	case $2 in
+	cmd:*)	command -v "${2#cmd:}" >/dev/null 2>&1 ;;
+	file:*)	[ -x "${2#file:}" ] ;;
+	pc:*)	command -v pkg-config >/dev/null 2>&1 &&
+		    pkg-config --exists "${2#pc:}" ;;
+	nc:)	# The OpenBSD netcat: the tests use its -N and -n.
+		command -v nc >/dev/null 2>&1 &&
+		    { nc -h 2>&1 | grep -q OpenBSD ||
+		    [ "$(uname -s)" = FreeBSD ]; } ;;
+	esac
+}
+
+os=$(uname -s)
+missing=
+pkgs=
+# Read the table from a here-document, not a pipe: the loop sets variables.
+while read -r name test deb fbsd; do
+	[ -n "$name" ] || continue
+	present "$name" "$test" && continue
+	case $os in
+	FreeBSD) pkg=$fbsd ;;
+	*) pkg=$deb ;;
+	esac
+	[ "$pkg" = - ] && continue	# in base, or not to be had: tests skip
+	missing="$missing $name"
+	case " $pkgs " in
+	*" $pkg "*) ;;
+	*) pkgs="$pkgs $pkg" ;;
+	esac
+done <<EOF
+$needs
+EOF
+
+[ -z "$missing" ] && exit 0
+pkgs=${pkgs# }
+
+if [ "$os" = FreeBSD ]; then
+	cmd="pkg install -y $pkgs"
+elif command -v apt-get >/dev/null 2>&1; then
+	cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs"
+else
+	echo "deps.sh: missing:$missing; install them (Debian packages: $pkgs)" >&2
+	exit 1
+fi
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing:$missing" >&2
+	echo "deps.sh: as root, run: $cmd" >&2
+	exit 1
+fi
+
+echo "deps.sh: installing $pkgs (for:$missing)" >&2
+if [ "$os" = FreeBSD ]; then
+	# shellcheck disable=SC2086
+	pkg install -y $pkgs || exit 1
+else
+	# Installing openbsd-inetd (or systemd) must not start a service:
+	# a policy-rc.d that says no, ours only if there was none.
+	policy=/usr/sbin/policy-rc.d
+	ours=
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" &&
+		    ours=1
+		trap 'rm -f "$policy"' EXIT
+		trap 'exit 1' HUP INT TERM
+	fi
+	apt-get update || exit 1
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y \
+	    --no-install-recommends $pkgs || exit 1
+	if [ -n "$ours" ]; then
+		rm -f "$policy"
+		trap - EXIT
+	fi
+fi
+
+# What is still missing now could not be installed.
+still=
+DEPS_MISSING=
+for name in $missing; do
+	test=$(printf '%s\n' "$needs" | awk -v n="$name" '$1 == n { print $2 }')
+	present "$name" "$test" || still="$still $name"
+done
+if [ -n "$still" ]; then
+	echo "deps.sh: still missing:$still" >&2
+	exit 1
+fi
+exit 0

@@ -1,0 +1,149 @@
+#!/usr/bin/env bats
+# The relay: bytes both ways, byte-exact, through tcpserver with nc and
+# socat; how sessions end; back-pressure toward a client that stops reading.
+
+setup() {
+	load helpers
+	common_setup
+}
+
+teardown() {
+	common_teardown
+}
+
+# serve [OPTIONS] NAME: conslet for NAME under tcpserver; sets PORT.
+serve() {
+	start_tcpserver -C "$T/consoles" -R "$T/run" "$@"
+}
+
+@test "all 256 byte values pass both ways unchanged with -E (nc)" {
+	start_guest pbx
+	serve -E pbx
+	client_start c "$PORT"
+	all_bytes "$T/all"
+	client_send_file c "$T/all"
+	wait_file_size "$T/pbx.rec" 256
+	assert_same_bytes "$T/all" "$T/pbx.rec"
+	guest_print_file pbx "$T/all"
+	wait_file_size "$T/c.recv" 256
+	assert_same_bytes "$T/all" "$T/c.recv"
+}
+
+@test "1 MiB passes each way byte-exact (socat)" {
+	start_guest pbx
+	serve -E pbx
+	client_start c "$PORT" socat
+	random_bytes "$T/up" 1048576
+	random_bytes "$T/down" 1048576
+	client_send_file c "$T/up"
+	guest_print_file pbx "$T/down"
+	wait_file_size -t 30 "$T/pbx.rec" 1048576
+	wait_file_size -t 30 "$T/c.recv" 1048576
+	assert_same_bytes "$T/up" "$T/pbx.rec"
+	assert_same_bytes "$T/down" "$T/c.recv"
+}
+
+@test "no greeting: the first bytes a client sees are the guest's" {
+	start_guest pbx
+	serve pbx
+	client_start c "$PORT"
+	guest_print pbx "login: "
+	wait_file_size "$T/c.recv" 7
+	[ "$(cat "$T/c.recv")" = "login: " ]
+}
+
+@test "keystrokes sent just before the client closes still reach the guest" {
+	start_guest pbx
+	serve -E pbx
+	client_start c "$PORT"
+	random_bytes "$T/up" 200000
+	client_send_file c "$T/up"
+	client_close c
+	[ "$(session_status)" = 0 ]
+	assert_same_bytes "$T/up" "$T/pbx.rec"
+}
+
+@test "the guest vanishing ends the session with a notice and status 74" {
+	start_guest pbx
+	serve pbx
+	client_start c "$PORT"
+	guest_print pbx "bye"
+	wait_file_contains "$T/c.recv" "bye"
+	guest_hangup pbx
+	wait_file_contains "$T/c.recv" "[conslet: console closed]"$'\r\n'
+	[ "$(session_status)" = 74 ]
+	client_wait_eof c
+	# the lock went with it
+	run "$CONSLET" -C "$T/consoles" -R "$T/run" -l
+	[[ "$output" == *"pbx "*" missing"* ]] || [[ "$output" == *" free"* ]]
+}
+
+@test "SIGTERM ends the session with a notice and status 0" {
+	start_guest pbx
+	serve pbx
+	client_start c "$PORT"
+	pid=$(session_pid)
+	kill -TERM "$pid"
+	wait_file_contains "$T/c.recv" "[conslet: terminated]"
+	[ "$(session_status)" = 0 ]
+}
+
+@test "-i ends a session whose client stays silent" {
+	start_guest pbx
+	serve -i 1 pbx
+	client_start c "$PORT"
+	wait_file_contains "$T/c.recv" "[conslet: idle timeout]"$'\r\n'
+	[ "$(session_status)" = 0 ]
+}
+
+@test "console output does not count as activity for -i" {
+	start_guest pbx
+	serve -i 1 pbx
+	client_start c "$PORT"
+	guest_print pbx "tick"
+	wait_file_contains "$T/c.recv" "tick"
+	wait_file_contains "$T/c.recv" "[conslet: idle timeout]"
+	[ "$(session_status)" = 0 ]
+}
+
+@test "a client that stops reading holds the guest back; memory stays bounded" {
+	start_guest pbx
+	serve -E pbx
+	client_start c "$PORT"
+	cpid=$(client_pid c)
+	spid=$(session_pid)
+	hwm_start=$(_vm_hwm "$spid")
+	kill -STOP "$cpid"
+	# 16 MiB: more than every kernel buffer on the way can take
+	random_bytes "$T/down" 16777216
+	cat "$T/down" >"$T/pbx.out" 3>&- &
+	writer=$!
+	track_pid "$writer"
+	# conslet stops reading the device, so the pty's queue fills up and
+	# stays full while the guest still has output to give
+	wait_for -t 30 _pty_queue_full "$(guest_tty pbx)"
+	_alive "$writer"
+	kill -CONT "$cpid"
+	wait_file_size -t 60 "$T/c.recv" 16777216
+	assert_same_bytes "$T/down" "$T/c.recv"
+	hwm_end=$(_vm_hwm "$spid")
+	echo "peak RSS: $hwm_start kB at the start, $hwm_end kB at the end"
+	# a relay that buffered what the client did not read would have grown
+	# by several MiB; this one holds 64 KiB each way
+	[ $((hwm_end - hwm_start)) -lt 4096 ]
+}
+
+# _vm_hwm PID: peak resident set of the process, in kB.
+_vm_hwm() {
+	awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
+}
+
+# _pty_queue_full TTY: the terminal's input queue (what its reader has not
+# read yet) is full: the line discipline holds at most 4 KiB.
+_pty_queue_full() {
+	local q
+	q=$(python3 -c 'import fcntl, os, sys, termios, struct
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+print(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0])' "$1")
+	[ "$q" -ge 4000 ]
+}
