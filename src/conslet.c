@@ -122,16 +122,20 @@ drop(const struct ids *id)
 		fatal(EX_OSERR, "cannot become %s: root kept", id->name);
 }
 
-/* The state column of -l. */
+/* The state column of -l; logger gets the logger's name, if one runs. */
 static void
-state(char *buf, size_t len, const char *rundir, const struct console *c)
+state(char *buf, size_t len, const char *rundir, const struct console *c,
+    char *logger, size_t loglen)
 {
 	struct holder	 h, r;
 	char		 since[32], more[64] = "";
 	int		 n;
 
-	if (lock_held(rundir, c->key, "r") && lock_who(rundir, c, "r", &r) == 0 &&
-	    r.logger && console_name_ok(r.console)) {
+	logger[0] = '\0';
+	if (lock_held(rundir, c->key, "r") &&
+	    lock_who(rundir, c, "r", &r) == 0 && r.logger &&
+	    console_name_ok(r.console)) {
+		strlcpy(logger, r.console, loglen);
 		n = share_viewers(rundir, r.console);
 		snprintf(more, sizeof(more), "%s%d viewer%s (logged)",
 		    n > 0 ? ", " : "", n, n == 1 ? "" : "s");
@@ -157,6 +161,7 @@ list(const char *consdir, const char *rundir)
 	struct console	  c;
 	char		  st[PEER_LEN + 192], vname[NAME_LEN * 4 + 1];
 	char		  vdev[PATH_MAX * 4 + 1], vst[sizeof(st) * 4 + 1];
+	char		  logger[NAME_LEN + 1];
 	int		  i, n;
 
 	if ((n = scandir(consdir, &ents, NULL, alphasort)) == -1)
@@ -165,9 +170,11 @@ list(const char *consdir, const char *rundir)
 	printf("%-16s %-24s %s\n", "NAME", "DEVICE", "STATE");
 	for (i = 0; i < n; i++) {
 		if (console_name_ok(ents[i]->d_name)) {
+			logger[0] = '\0';
 			switch (console_find(&c, consdir, ents[i]->d_name)) {
 			case CON_OK:
-				state(st, sizeof(st), rundir, &c);
+				state(st, sizeof(st), rundir, &c, logger,
+				    sizeof(logger));
 				break;
 			case CON_NOTTY:
 				strlcpy(st, "not a terminal device",
@@ -182,6 +189,8 @@ list(const char *consdir, const char *rundir)
 			    strlen(c.device));
 			msg_vis(vst, sizeof(vst), st, strlen(st));
 			printf("%-16s %-24s %s\n", vname, vdev, vst);
+			if (logger[0] != '\0')
+				share_list(rundir, logger);
 		}
 		free(ents[i]);
 	}

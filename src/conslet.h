@@ -92,6 +92,7 @@ void	 share_take(struct session *);
 void	 share_taken(struct session *);
 int	 share_who(struct session *);
 int	 share_viewers(const char *, const char *);
+void	 share_list(const char *, const char *);
 
 /* peer.c */
 void	 peer_describe(char *, size_t);

@@ -306,7 +306,10 @@ join(pid_t pid, int writer, size_t replay, const char *peer)
 	who();
 }
 
-/* One request line: "join PID w|r REPLAY PEER", "mode PID w|r", "replay PID N". */
+/*
+ * One request line: "join PID w|r REPLAY PEER", "mode PID w|r" or
+ * "replay PID N".
+ */
 static void
 request(char *line)
 {

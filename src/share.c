@@ -300,6 +300,29 @@ share_who(struct session *s)
 }
 
 static void
+who_print(void *arg, long pid, int writer, time_t since, const char *peer)
+{
+	struct holder	 h;
+	char		 when[32], vpeer[PEER_LEN * 4 + 1];
+
+	(void)arg;
+	if (writer)
+		return;		/* the writer is on the console's own line */
+	h.since = since;
+	holder_since(&h, when, sizeof(when));
+	msg_vis(vpeer, sizeof(vpeer), peer, strlen(peer));
+	printf("%-16s %-24s viewer %s (pid %ld) since %s\n", "", "", vpeer,
+	    pid, when);
+}
+
+/* conslet -l: a line for each read-only client, under its console's. */
+void
+share_list(const char *rundir, const char *logger)
+{
+	(void)who_each(rundir, logger, who_print, NULL);
+}
+
+static void
 who_count(void *arg, long pid, int writer, time_t since, const char *peer)
 {
 	(void)pid;

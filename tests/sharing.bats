@@ -181,7 +181,7 @@ TIME='[0-9]{2}:[0-9]{2}:[0-9]{2}'
 	has_line "$T/v.recv" "\[conslet: pbx: viewer .* \(you\)\]"
 }
 
-@test "~w lists the writer and the viewers; conslet -l counts the viewers" {
+@test "~w lists the writer and the viewers; conslet -l lists them too" {
 	start_guest pbx
 	start_logger pbx
 	wait_listed pbx 'free \(logged\)'
@@ -210,6 +210,15 @@ TIME='[0-9]{2}:[0-9]{2}:[0-9]{2}'
 	has_line "$T/v1.recv" "\[conslet: pbx: viewer $v1peer \(pid $v1pid\) since $TIME \(you\)\]"
 	has_line "$T/v1.recv" "\[conslet: pbx: viewer $v2peer \(pid $v2pid\) since $TIME\]"
 	wait_listed pbx "in use by $apeer \(pid $apid\) since $TIME, 2 viewers \(logged\)"
+	# a line for each viewer under the console's, with address and time
+	run "$CONSLET" -C "$T/consoles" -R "$T/run" -l
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" =~ ^pbx\  ]]
+	[[ "${lines[2]}" =~ ^\ {42}viewer\ ($v1peer|$v2peer)\ \(pid\ ($v1pid|$v2pid)\)\ since\ $TIME$ ]]
+	[[ "${lines[3]}" =~ ^\ {42}viewer\ ($v1peer|$v2peer)\ \(pid\ ($v1pid|$v2pid)\)\ since\ $TIME$ ]]
+	[ "${lines[2]}" != "${lines[3]}" ]
+	[ "${#lines[@]}" -eq 4 ]
 	client_close a
 	wait_listed pbx "free, 2 viewers \(logged\)"
 	[ ! -s "$T/pbx.rec" ]
