@@ -29,18 +29,18 @@ PATHS =		-DCONSDIR=\"$(CONSDIR)\" -DRUNDIR=\"$(RUNDIR)\" \
 ALL_CFLAGS =	$(CFLAGS) $(WARNFLAGS) $(WERROR) $(SANITIZE) $(BSD_CFLAGS) \
 		$(PATHS)
 
-CONSLET_OBJS =	src/conslet.o src/console.o src/escape.o src/line.o \
-		src/lock.o src/msg.o src/peer.o src/relay.o src/share.o \
-		src/signals.o src/term.o
+CONSLET_OBJS =	src/conslet.o src/comport.o src/console.o src/escape.o \
+		src/line.o src/lock.o src/msg.o src/peer.o src/relay.o \
+		src/share.o src/signals.o src/telnet.o src/term.o
 CONSLOG_OBJS =	src/conslog.o src/console.o src/fanout.o src/line.o \
 		src/lock.o src/logfile.o src/msg.o src/ring.o src/signals.o
 HEADERS =	src/console.h src/conslet.h src/conslog.h
 
 PROGS =		src/conslet src/conslog
-TESTPROGS =	tests/fakeguest tests/nobreak.so
+TESTPROGS =	tests/fakeguest tests/nobreak.so tests/modemshim.so
 
 .SUFFIXES: .c .o
-.PHONY: all check demo test install uninstall clean lint
+.PHONY: all check demo test install uninstall clean lint fuzz
 
 all: $(PROGS)
 
@@ -57,6 +57,10 @@ src/conslog: $(CONSLOG_OBJS)
 
 tests/fakeguest: tests/fakeguest.c
 	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -o $@ tests/fakeguest.c
+
+tests/modemshim.so: tests/modemshim.c
+	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -shared -fPIC -o $@ \
+	    tests/modemshim.c -ldl
 
 tests/nobreak.so: tests/nobreak.c
 	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -shared -fPIC -o $@ \
@@ -107,3 +111,18 @@ uninstall:
 
 clean:
 	rm -f $(PROGS) $(TESTPROGS) src/*.o
+
+# Fuzzing: libFuzzer targets for the telnet decoder (with RFC 2217) and
+# the escape parser, built with clang under ASan and UBSan and run for
+# FUZZTIME seconds each on a copy of their seed corpus; a crash fails.
+FUZZCC ?=	clang-14
+FUZZTIME ?=	60
+FUZZFLAGS =	-g -O1 -fno-omit-frame-pointer $(WARNFLAGS) \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$(BSD_CFLAGS)
+FUZZSRCS =	tests/fuzz/stubs.c src/comport.c src/escape.c src/telnet.c
+
+fuzz:
+	@sh tests/deps.sh fuzz
+	@FUZZCC='$(FUZZCC)' FUZZTIME='$(FUZZTIME)' FUZZFLAGS='$(FUZZFLAGS)' \
+	    FUZZSRCS='$(FUZZSRCS)' FUZZLIBS='$(BSD_LIBS)' sh tests/fuzz/run.sh

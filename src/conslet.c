@@ -41,9 +41,9 @@
 #include "conslet.h"
 
 #ifdef __GLIBC__
-#define OPTS	"+:AC:c:Ee:fh:i:lR:rs:u:x:" /* GNU: stop at the console name */
+#define OPTS	"+:AC:c:Ee:fh:i:lpR:rs:tu:x:" /* GNU: stop at the name */
 #else
-#define OPTS	":AC:c:Ee:fh:i:lR:rs:u:x:"
+#define OPTS	":AC:c:Ee:fh:i:lpR:rs:tu:x:"
 #endif
 
 #define IDLE_MAX	2592000	/* 30 days */
@@ -56,7 +56,7 @@ static struct console	 con;
 static void __attribute__((__noreturn__))
 usage(void)
 {
-	fatal(EX_USAGE, "usage: conslet [-AEfr] [-C consdir] [-R rundir] "
+	fatal(EX_USAGE, "usage: conslet [-AEfprt] [-C consdir] [-R rundir] "
 	    "[-c format] [-e char] [-h bytes] [-i seconds] [-s speed] "
 	    "[-u user[:group]] [-x flow] console | -l");
 }
@@ -335,8 +335,14 @@ main(int argc, char *argv[])
 		case 'R':
 			rundir = optarg;
 			break;
+		case 'p':
+			s->tn.comport = 1;
+			break;
 		case 'r':
 			s->viewer = s->readonly = 1;
+			break;
+		case 't':
+			s->tn.on = 1;
 			break;
 		case 's':
 			if ((errstr = line_speed(&line, optarg)) != NULL)
@@ -370,6 +376,8 @@ main(int argc, char *argv[])
 		usage();
 	if (force && s->viewer)
 		fatal(EX_USAGE, "-f and -r exclude each other");
+	if (s->tn.comport && !s->tn.on)
+		fatal(EX_USAGE, "-p needs -t: RFC 2217 is a telnet option");
 
 	switch (console_find(&con, consdir, argv[0])) {
 	case CON_BADNAME:

@@ -29,6 +29,27 @@ struct buf {
 	unsigned char	 data[BUF_LEN];
 };
 
+#define SB_LEN		256	/* longest subnegotiation kept */
+
+/* Telnet mode (-t) and RFC 2217 (-p). */
+struct telnet {
+	int		 on;		/* -t */
+	int		 comport;	/* -p: RFC 2217 allowed */
+	int		 state;		/* decoder state, TS_* in telnet.c */
+	int		 incr;		/* the client's last data byte was CR */
+	int		 outcr;		/* our last byte out was a lone CR */
+	int		 suspended;	/* FLOWCONTROL-SUSPEND from the client */
+	int		 brk;		/* the line is held in BREAK */
+	unsigned char	 us[256];	/* RFC 1143 state of our side */
+	unsigned char	 them[256];	/* and of the client's */
+	unsigned char	 sb[SB_LEN];	/* subnegotiation being read */
+	size_t		 sblen;
+	int		 sbover;	/* it was longer than SB_LEN */
+	unsigned char	 lsmask;	/* SET-LINESTATE-MASK */
+	unsigned char	 msmask;	/* SET-MODEMSTATE-MASK */
+	int		 mstate;	/* modem lines last told */
+};
+
 /* Escape parser state. */
 struct escape {
 	int	 ch;		/* the escape character, -1 for none */
@@ -74,6 +95,7 @@ struct session {
 	unsigned long long bytes_in;	/* client to device */
 	unsigned long long bytes_out;	/* device to client */
 	struct escape	 esc;
+	struct telnet	 tn;
 	struct buf	 tocli;		/* device to client */
 	struct buf	 todev;		/* client to device */
 };
@@ -87,12 +109,26 @@ void	 escape_help(struct session *);
 int	 share_logger(struct session *);
 int	 share_join(struct session *);
 void	 share_replay(struct session *);
+void	 share_note(struct session *, const char *);
 int	 share_force(struct session *, const struct holder *);
 void	 share_take(struct session *);
 void	 share_taken(struct session *);
 int	 share_who(struct session *);
 int	 share_viewers(const char *, const char *);
 void	 share_list(const char *, const char *);
+
+/* telnet.c */
+void	 telnet_start(struct session *);
+void	 telnet_input(struct session *, const unsigned char *, size_t);
+size_t	 telnet_output(struct session *, const unsigned char *, size_t,
+	    unsigned char *);
+void	 telnet_sb(struct session *, int, const unsigned char *, size_t);
+int	 telnet_binary_in(const struct session *);
+
+/* comport.c */
+void	 comport_sb(struct session *, const unsigned char *, size_t);
+int	 comport_interval(const struct session *);
+void	 comport_poll(struct session *);
 
 /* peer.c */
 void	 peer_describe(char *, size_t);
@@ -105,6 +141,9 @@ void	 session_notice(struct session *, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
 void	 session_break(struct session *);
 void	 session_who(struct session *);
+void	 session_reply(struct session *, const void *, size_t);
+void	 session_note(struct session *, const char *, ...)
+	    __attribute__((__format__ (printf, 2, 3)));
 
 /* term.c */
 int	 term_raw(int);

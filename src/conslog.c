@@ -185,6 +185,16 @@ log_path(const char *arg)
 		fatal(EX_USAGE, "log path is too long");
 }
 
+/* A client's note (a BREAK, new line settings) goes into the log. */
+static void
+note(const char *text)
+{
+	char	 safe[512];
+
+	msg_vis(safe, sizeof(safe), text, strlen(text));
+	log_note(&logf, "%s", safe);
+}
+
 static void
 ready(int notify, struct pidfh *pfh)
 {
@@ -289,7 +299,7 @@ main(int argc, char *argv[])
 		fatal(EX_OSERR, "ring: %s", strerror(errno));
 	if ((sigfd = signals_catch(sigs)) == -1)
 		fatal(EX_OSERR, "signals: %s", strerror(errno));
-	if (fan_init(rundir, name, &ring) == -1)
+	if (fan_init(rundir, name, &ring, note) == -1)
 		fatal(EX_OSERR, "run directory %s: %s", rundir,
 		    strerror(errno));
 	setproctitle("%s", name);

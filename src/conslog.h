@@ -43,7 +43,8 @@ struct logfile {
 };
 
 /* fanout.c */
-int	 fan_init(const char *, const char *, struct ring *);
+int	 fan_init(const char *, const char *, struct ring *,
+	    void (*)(const char *));
 int	 fan_ctl_fd(void);
 void	 fan_ctl_read(void);
 int	 fan_pollfds(struct pollfd *, int);

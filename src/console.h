@@ -100,6 +100,10 @@ const char *line_flow(struct line *, const char *);
 int	 line_open(const char *);
 int	 line_setup(int, const struct line *);
 int	 line_break(int, int);
+int	 line_get(int, struct line *);
+int	 line_break_hold(int, int);
+int	 line_modem(int, int, int);
+int	 line_modem_get(int);
 
 /* signals.c */
 #define SIGBIT(s)	(1 << (s))

@@ -75,6 +75,7 @@ static struct sub	*subs[MAX_SUBS];
 static int		 nsubs;
 static int		 polled[MAX_SUBS];	/* pollfd slot to subscriber */
 static struct ring	*ring;
+static void		(*onnote)(const char *);
 static int		 ctlfd = -1;
 static char		 ctlbuf[CTL_LEN];
 static size_t		 ctllen;
@@ -140,11 +141,13 @@ who(void)
 }
 
 int
-fan_init(const char *rundir, const char *name, struct ring *r)
+fan_init(const char *rundir, const char *name, struct ring *r,
+    void (*note_fn)(const char *))
 {
 	struct stat	 st;
 
 	ring = r;
+	onnote = note_fn;
 	if (path(subdir, rundir, name, ".sub") == -1 ||
 	    path(ctlpath, rundir, name, ".ctl") == -1 ||
 	    path(whopath, rundir, name, ".who") == -1)
@@ -307,8 +310,8 @@ join(pid_t pid, int writer, size_t replay, const char *peer)
 }
 
 /*
- * One request line: "join PID w|r REPLAY PEER", "mode PID w|r" or
- * "replay PID N".
+ * One request line: "join PID w|r REPLAY PEER", "mode PID w|r",
+ * "replay PID N" or "note PID TEXT".
  */
 static void
 request(char *line)
@@ -337,6 +340,12 @@ request(char *line)
 		else
 			s->writer = 0;
 		who();
+	} else if (strcmp(cmd, "note") == 0 && find(pid) != NULL) {
+		/* the rest of the line is the note: "note PID text..." */
+		if (rest != NULL)
+			arg[strlen(arg)] = ' ';
+		onnote(arg);
+		tell_all(NULL, "%s", arg);
 	} else if (strcmp(cmd, "replay") == 0 && (s = find(pid)) != NULL) {
 		n = strtonum(arg, 0, RING_MAX, &errstr);
 		if (errstr == NULL)

@@ -20,6 +20,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include <ctype.h>
@@ -217,4 +218,56 @@ line_break(int fd, int alt)
 	if (errno == ENOTTY || errno == EINVAL || errno == ENODEV)
 		return BRK_ALT;
 	return -1;
+}
+
+/* The line's current settings, in the terms of struct line. */
+int
+line_get(int fd, struct line *l)
+{
+	struct termios	 t;
+	speed_t		 sp;
+	size_t		 i;
+
+	if (tcgetattr(fd, &t) == -1)
+		return -1;
+	memset(l, 0, sizeof(*l));
+	sp = cfgetospeed(&t);
+	for (i = 0; i < NSPEEDS; i++)
+		if (speeds[i].code == sp)
+			l->speed = speeds[i].bps;
+	switch (t.c_cflag & CSIZE) {
+	case CS5: l->databits = 5; break;
+	case CS6: l->databits = 6; break;
+	case CS7: l->databits = 7; break;
+	default: l->databits = 8; break;
+	}
+	l->parity = !(t.c_cflag & PARENB) ? 'n' :
+	    (t.c_cflag & PARODD) ? 'o' : 'e';
+	l->stopbits = t.c_cflag & CSTOPB ? 2 : 1;
+	l->flow = t.c_cflag & CRTSCTS ? FLOW_RTSCTS :
+	    t.c_iflag & IXON ? FLOW_XONXOFF : FLOW_NONE;
+	return 0;
+}
+
+/* Hold the line in BREAK, or let it go: -1 where the driver cannot. */
+int
+line_break_hold(int fd, int on)
+{
+	return ioctl(fd, on ? TIOCSBRK : TIOCCBRK);
+}
+
+/* Raise or drop modem control lines (TIOCM_DTR, TIOCM_RTS). */
+int
+line_modem(int fd, int bits, int on)
+{
+	return ioctl(fd, on ? TIOCMBIS : TIOCMBIC, &bits);
+}
+
+/* The modem lines now, or -1 where the device has none (a pty). */
+int
+line_modem_get(int fd)
+{
+	int	 bits;
+
+	return ioctl(fd, TIOCMGET, &bits) == -1 ? -1 : bits;
 }

@@ -96,6 +96,12 @@ session_notice(struct session *s, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
+	/* telnet, not binary: a CR already sent must not stand alone */
+	if (s->tn.outcr) {
+		s->tn.outcr = 0;
+		if (buf_room(&s->tocli) > 0)
+			buf_add(&s->tocli, "", 1);
+	}
 	/* a line of its own, also after output that ended mid-line */
 	line[0] = '\r';
 	line[1] = '\n';
@@ -109,20 +115,43 @@ session_notice(struct session *s, const char *fmt, ...)
 	}
 }
 
+/* Protocol bytes for the client, as they are (telnet negotiation). */
+void
+session_reply(struct session *s, const void *p, size_t n)
+{
+	if (n <= buf_room(&s->tocli))	/* a client that floods and does */
+		buf_add(&s->tocli, p, n); /* not read loses its answers */
+}
+
+/*
+ * Something operators want on record: a BREAK, a change of line settings.
+ * With a logger it goes into the log and to every client; syslog always.
+ */
+void
+session_note(struct session *s, const char *fmt, ...)
+{
+	char	 text[NOTICE_ROOM / 2];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	logit(LOG_NOTICE, "%s: %s", s->con->name, text);
+	share_note(s, text);
+}
+
 void
 session_break(struct session *s)
 {
 	switch (line_break(s->dev, s->altbreak)) {
 	case BRK_SENT:
 		session_notice(s, "BREAK sent");
-		logit(LOG_INFO, "%s: BREAK sent by %s", s->con->name,
-		    s->me.peer);
+		session_note(s, "BREAK by %s", s->me.peer);
 		break;
 	case BRK_ALT:
 		session_send(s, "\r~\002", 3);
 		session_notice(s, "BREAK sent as CR ~ ^B");
-		logit(LOG_INFO, "%s: BREAK sent as CR ~ ^B by %s",
-		    s->con->name, s->me.peer);
+		session_note(s, "BREAK sent as CR ~ ^B by %s", s->me.peer);
 		break;
 	default:
 		session_notice(s, "BREAK failed: %s", strerror(errno));
@@ -159,12 +188,22 @@ client_read(struct session *s)
 	size_t		 want;
 	ssize_t		 n;
 
-	/* an escape can add up to 3 bytes (CR ~ ^B) for the 2 it eats */
-	want = buf_room(&s->todev) - 4;
+	/*
+	 * What is read must fit in todev once expanded: ~B (or a telnet
+	 * BRK) is 2 bytes that can become the 3 of CR ~ ^B, and a ~ held
+	 * from the last read comes back as one more.
+	 */
+	want = (buf_room(&s->todev) - 4) / 3 * 2;
+	/* telnet: room for the answers, at least NOTICE_ROOM / 2 */
+	if (s->tn.on && want > buf_room(&s->tocli) - NOTICE_ROOM / 2)
+		want = buf_room(&s->tocli) - NOTICE_ROOM / 2;
 	n = read(s->cin, in, want);
 	if (n > 0) {
 		s->bytes_in += n;
-		escape_input(s, in, n);
+		if (s->tn.on)
+			telnet_input(s, in, n);
+		else
+			escape_input(s, in, n);
 	} else if (n == 0 || (errno != EAGAIN && errno != EINTR))
 		s->end = END_CLIENT;
 }
@@ -176,8 +215,16 @@ source_read(struct session *s)
 	struct buf	*b = &s->tocli;
 	ssize_t		 n;
 
+	unsigned char	 raw[BUF_LEN / 2];
+	size_t		 want;
+
 	buf_compact(b);
-	n = read(s->src, b->data + b->len, buf_room(b) - NOTICE_ROOM);
+	want = buf_room(b) - NOTICE_ROOM;
+	if (!s->tn.on)
+		n = read(s->src, b->data + b->len, want);
+	else if ((n = read(s->src, raw, (want - 1) / 2)) > 0)
+		/* IAC doubled, CR NUL: at most 2 * n + 1 bytes */
+		b->len += telnet_output(s, raw, n, b->data + b->len) - n;
 	if (n > 0) {
 		b->len += n;
 		s->bytes_out += n;
@@ -279,7 +326,7 @@ relay(struct session *s)
 {
 	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT, SIGUSR1, 0 };
 	struct pollfd	 pfd[P_MAX];
-	long long	 last, left;
+	long long	 last, left, nextm = 0;
 	int		 cinfl, coutfl, timeout, sigfd, got, room;
 
 	if ((sigfd = signals_catch(sigs)) == -1 ||
@@ -289,18 +336,21 @@ relay(struct session *s)
 		    strerror(errno));
 		return END_CLIENT;
 	}
+	if (s->tn.on)
+		telnet_start(s);
 	last = now_ms();
 	while (s->end == END_NONE) {
 		pfd[P_SIG].fd = sigfd;
 		pfd[P_SIG].events = POLLIN;
 		/* stop reading the client until both its buffers have room */
 		pfd[P_CIN].fd = s->cin;
-		pfd[P_CIN].events = buf_room(&s->todev) > 4 &&
+		pfd[P_CIN].events = buf_room(&s->todev) > 8 &&
 		    buf_room(&s->tocli) >= NOTICE_ROOM ? POLLIN : 0;
 		pfd[P_COUT].fd = s->cout;
-		pfd[P_COUT].events = s->tocli.len > 0 ? POLLOUT : 0;
+		pfd[P_COUT].events = s->tocli.len > 0 && !s->tn.suspended ?
+		    POLLOUT : 0;
 		/* the console's output: from the device, or the logger's fifo */
-		room = buf_room(&s->tocli) > NOTICE_ROOM;
+		room = buf_room(&s->tocli) > NOTICE_ROOM + 2;
 		pfd[P_SRC].fd = s->src;
 		pfd[P_SRC].events = room ? POLLIN : 0;
 		/*
@@ -313,13 +363,24 @@ relay(struct session *s)
 			pfd[P_SRC].events |= POLLOUT;
 
 		timeout = -1;
+		if (s->tn.on && (left = comport_interval(s)) != -1) {
+			/* RFC 2217: a look at the modem lines now and then */
+			if (nextm == 0 || now_ms() >= nextm) {
+				comport_poll(s);
+				nextm = now_ms() + left;
+			}
+			timeout = nextm - now_ms();
+		}
 		if (s->idle > 0) {
 			left = last + s->idle * 1000LL - now_ms();
 			if (left <= 0) {
 				s->end = END_IDLE;
 				break;
 			}
-			timeout = left > 3600000 ? 3600000 : (int)left;
+			if (left > 3600000)
+				left = 3600000;
+			if (timeout == -1 || left < timeout)
+				timeout = left;
 		}
 		if (poll(pfd, P_MAX, timeout) == -1) {
 			if (errno == EINTR)

@@ -133,6 +133,13 @@ fail:
 	return -1;
 }
 
+/* A note for the logger's log and its clients. */
+void
+share_note(struct session *s, const char *text)
+{
+	request(s, "note %ld %s\n", (long)getpid(), text);
+}
+
 void
 share_replay(struct session *s)
 {
