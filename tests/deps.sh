@@ -1,14 +1,15 @@
 #!/bin/sh
-# deps.sh check|demo: make sure what `make check` or `make demo` needs is
-# installed.  Silent when all is there; as root on Debian or FreeBSD it
-# installs what is missing; otherwise it prints the command to run.
+# deps.sh check|demo|fuzz: make sure what `make check`, `make demo` or
+# `make fuzz` needs is installed.  Silent when all is there; as root on
+# Debian or FreeBSD it installs what is missing; otherwise it prints the
+# command to run.
 #
 # DEPS_MISSING="cmd ..." pretends those commands are missing (to test this).
 
 set -u
 
 usage() {
-	echo "usage: sh tests/deps.sh check|demo" >&2
+	echo "usage: sh tests/deps.sh check|demo|fuzz" >&2
 	exit 2
 }
 
@@ -31,11 +32,17 @@ bmake		cmd:bmake				bmake		-
 script		cmd:script				bsdutils	-
 python3		cmd:python3				python3		python3
 pgrep		cmd:pgrep				procps		-
-unshare		cmd:unshare				util-linux	-'
+unshare		cmd:unshare				util-linux	-
+telnet		cmd:telnet				telnet		-
+expect		cmd:expect				expect		expect
+pyserial	py:serial				python3-serial	py311-pyserial'
+needs_fuzz='clang		cmd:clang-14				clang-14	-
+libFuzzer	fuzzer:clang-14				libclang-rt-14-dev	-'
 
 case ${1:-} in
 check)	needs=$needs_check ;;
 demo)	needs=$needs_demo ;;
+fuzz)	needs=$needs_fuzz ;;
 *)	usage ;;
 esac
 
@@ -47,6 +54,17 @@ pretended() {
 	return 1
 }
 
+# fuzzer_links CC: CC builds and links an empty libFuzzer target.
+fuzzer_links() {
+	_d=$(mktemp -d "${TMPDIR:-/tmp}/deps.XXXXXX") || return 1
+	echo 'int LLVMFuzzerTestOneInput(const char *p, unsigned long n)
+	    { (void)p; (void)n; return 0; }' >"$_d/t.c"
+	"$1" -fsanitize=fuzzer -o "$_d/t" "$_d/t.c" >/dev/null 2>&1
+	_rc=$?
+	rm -rf "$_d"
+	return "$_rc"
+}
+
 # present NAME TEST: true if the need is met.
 present() {
 	pretended "$1" && return 1
@@ -55,6 +73,13 @@ present() {
 	file:*)	[ -x "${2#file:}" ] ;;
 	pc:*)	command -v pkg-config >/dev/null 2>&1 &&
 		    pkg-config --exists "${2#pc:}" ;;
+	py:*)	# Debian's python3-* modules are for /usr/bin/python3, which
+		# need not be the python3 first on PATH (a pyenv, a venv).
+		python3 -c "import ${2#py:}" >/dev/null 2>&1 ||
+		    /usr/bin/python3 -c "import ${2#py:}" >/dev/null 2>&1 ;;
+	fuzzer:*)	# the compiler links a libFuzzer target (on Debian
+		# its runtime is a package of its own)
+		fuzzer_links "${2#fuzzer:}" ;;
 	nc:)	# The OpenBSD netcat: the tests use its -N and -n.
 		command -v nc >/dev/null 2>&1 &&
 		    { nc -h 2>&1 | grep -q OpenBSD ||

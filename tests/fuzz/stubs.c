@@ -1,0 +1,432 @@
+/*
+ * Copyright (c) 2026 The conslet authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * What telnet.c, comport.c and escape.c call outside themselves, for the
+ * fuzz targets: the session's outputs (relay.c), the logger (share.c) and
+ * the device line (line.c). Nothing does I/O; everything checks what it
+ * is handed and aborts on what the real function could not take:
+ *
+ * - session_send: the bytes for the device are readable, and one call of
+ *   the decoder never sends more than the relay keeps room for (half as
+ *   much again as it read, plus 4 bytes: ~B and a telnet BRK turn 2 bytes
+ *   into the 3 of CR ~ ^B), since the relay's buffer would drop the rest. They are kept, for the targets to compare with a model.
+ * - session_reply: whole telnet commands only (IAC WILL/WONT/DO/DONT opt,
+ *   IAC SB ... IAC SE with every IAC inside doubled), and a bounded size.
+ * - session_notice, session_note: the format and its arguments (vsnprintf
+ *   reads them all, so ASan sees a bad string).
+ * - line_setup: only values the line code knows (5-8 data bits, parity
+ *   n/e/o, 1 or 2 stop bits, a FLOW_*, a termios speed).
+ *
+ * The line is a model of one of four devices, chosen by the target: a
+ * Linux pty (keeps speed, stop bits and flow; forces 8 bits and no
+ * parity; no modem lines), a real serial port (keeps everything, has DTR
+ * and RTS), an nmdm(4) node (cannot BREAK: ENOTTY) and a device gone bad
+ * (every call fails with EIO).
+ */
+
+#include <sys/types.h>
+#include <sys/ioctl.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conslet.h"
+#include "stubs.h"
+
+#define IAC	255
+#define SB	250
+#define SE	240
+#define WILL	251
+#define DONT	254
+
+struct stub	 stub;
+
+static const long speeds[] = {
+	50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600,
+	19200, 38400, 57600, 115200, 230400, 460800, 500000, 921600,
+	1000000, 1500000, 2000000, 3000000, 4000000
+};
+
+#define NSPEEDS	(sizeof(speeds) / sizeof(speeds[0]))
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "stub check failed: %s\n", what);
+	abort();
+}
+
+/* Read every byte, so that ASan sees a pointer that is not n bytes long. */
+static unsigned
+touch(const void *p, size_t n)
+{
+	const volatile unsigned char	*b = p;
+	unsigned			 sum = 0;
+	size_t				 i;
+
+	if (n > 0 && p == NULL)
+		die("NULL with a length");
+	for (i = 0; i < n; i++)
+		sum += b[i];
+	return sum;
+}
+
+void
+stub_reset(int device)
+{
+	memset(&stub, 0, sizeof(stub));
+	stub.device = device;
+	stub.line.speed = 9600;
+	stub.line.databits = 8;
+	stub.line.parity = 'n';
+	stub.line.stopbits = 1;
+	stub.line.flow = FLOW_NONE;
+	stub.modem = TIOCM_DTR | TIOCM_RTS | TIOCM_CTS | TIOCM_DSR | TIOCM_CD;
+}
+
+void
+stub_begin(size_t n)
+{
+	/* relay.c reads at most 2/3 of what todev has room for, less 4 */
+	stub.budget = n + n / 2 + 4;
+	stub.sent_now = 0;
+}
+
+static void
+check_session(const struct session *s)
+{
+	if (s == NULL)
+		die("no session");
+	if (s->con == NULL)
+		die("no console");
+}
+
+void
+session_send(struct session *s, const void *p, size_t n)
+{
+	check_session(s);
+	touch(p, n);
+	if (n > BUF_LEN)
+		die("session_send: more than a buffer");
+	if (s->readonly)	/* relay.c drops them */
+		return;
+	stub.sent_now += n;
+	if (stub.budget > 0 && stub.sent_now > stub.budget) {
+		fprintf(stderr, "%zu bytes for the device from %zu read\n",
+		    stub.sent_now, (stub.budget - 4) * 2 / 3);
+		die("session_send: more than the relay keeps room for");
+	}
+	if (n > sizeof(stub.sent) - stub.nsent)
+		n = sizeof(stub.sent) - stub.nsent;
+	memcpy(stub.sent + stub.nsent, p, n);
+	stub.nsent += n;
+}
+
+/* Whole commands: IAC WILL..DONT opt, IAC SB .. IAC SE, IAC other. */
+void
+session_reply(struct session *s, const void *p, size_t n)
+{
+	const unsigned char	*b = p;
+	size_t			 i;
+
+	check_session(s);
+	touch(p, n);
+	if (n == 0 || n > 512)
+		die("session_reply: empty or too long");
+	for (i = 0; i < n;) {
+		if (b[i] != IAC || i + 1 >= n)
+			die("session_reply: not a telnet command");
+		if (b[i + 1] >= WILL && b[i + 1] <= DONT) {
+			if (i + 2 >= n)
+				die("session_reply: option missing");
+			stub.negotiations++;
+			i += 3;
+		} else if (b[i + 1] == SB) {
+			for (i += 2; i < n; i++) {
+				if (b[i] != IAC)
+					continue;
+				if (i + 1 >= n)
+					die("session_reply: lone IAC in SB");
+				if (b[i + 1] == SE)
+					break;
+				if (b[i + 1] != IAC)
+					die("session_reply: IAC in SB not doubled");
+				i++;
+			}
+			if (i >= n)
+				die("session_reply: SB without IAC SE");
+			stub.subnegotiations++;
+			i += 2;
+		} else if (b[i + 1] == IAC) {
+			die("session_reply: data (IAC IAC) as a reply");
+		} else
+			i += 2;
+	}
+	stub.replied += n;
+}
+
+static void
+vcheck(const char *fmt, va_list ap)
+{
+	char	 buf[NOTICE_ROOM];
+
+	if (fmt == NULL)
+		die("NULL format");
+	if (vsnprintf(buf, sizeof(buf), fmt, ap) < 0)
+		die("bad format");
+}
+
+void
+session_notice(struct session *s, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	check_session(s);
+	va_start(ap, fmt);
+	vcheck(fmt, ap);
+	va_end(ap);
+	s->tn.outcr = 0;	/* as relay.c: the notice ends a lone CR */
+	stub.notices++;
+}
+
+void
+session_note(struct session *s, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	check_session(s);
+	va_start(ap, fmt);
+	vcheck(fmt, ap);
+	va_end(ap);
+	stub.notes++;
+}
+
+/* As relay.c does it, with line_break() below. */
+void
+session_break(struct session *s)
+{
+	check_session(s);
+	stub.breaks++;
+	switch (line_break(s->dev, s->altbreak)) {
+	case BRK_SENT:
+		session_notice(s, "BREAK sent");
+		session_note(s, "BREAK by %s", s->me.peer);
+		break;
+	case BRK_ALT:
+		session_send(s, "\r~\002", 3);
+		session_notice(s, "BREAK sent as CR ~ ^B");
+		session_note(s, "BREAK sent as CR ~ ^B by %s", s->me.peer);
+		break;
+	default:
+		session_notice(s, "BREAK failed: %s", strerror(errno));
+		break;
+	}
+}
+
+void
+session_who(struct session *s)
+{
+	check_session(s);
+	session_notice(s, "%s: writer %s (you)", s->con->name, s->me.peer);
+}
+
+void
+share_replay(struct session *s)
+{
+	check_session(s);
+	if (s->ctl == -1)
+		die("share_replay without a logger");
+}
+
+void
+share_take(struct session *s)
+{
+	check_session(s);
+}
+
+void
+share_note(struct session *s, const char *text)
+{
+	check_session(s);
+	touch(text, strlen(text));
+}
+
+void
+logit(int prio, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	(void)prio;
+	va_start(ap, fmt);
+	vcheck(fmt, ap);
+	va_end(ap);
+}
+
+/* The device line. */
+
+static int
+line_fails(void)
+{
+	if (stub.device == DEV_BAD) {
+		errno = EIO;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+speed_known(long bps)
+{
+	size_t	 i;
+
+	for (i = 0; i < NSPEEDS; i++)
+		if (speeds[i] == bps)
+			return 1;
+	return 0;
+}
+
+const char *
+line_speed(struct line *l, const char *str)
+{
+	char	*end;
+	long	 v;
+
+	if (l == NULL || str == NULL)
+		die("line_speed: NULL");
+	touch(str, strlen(str));
+	errno = 0;
+	v = strtol(str, &end, 10);
+	if (end == str || *end != '\0' || errno != 0 || v < 1 || v > 4000000)
+		return "invalid";
+	if (!speed_known(v))
+		return "not a speed the terminal driver knows";
+	l->speed = v;
+	return NULL;
+}
+
+int
+line_get(int fd, struct line *l)
+{
+	if (fd < 0 || l == NULL)
+		die("line_get: no device");
+	if (line_fails())
+		return -1;
+	*l = stub.line;
+	return 0;
+}
+
+int
+line_setup(int fd, const struct line *l)
+{
+	if (fd < 0 || l == NULL)
+		die("line_setup: no device");
+	if (l->databits != 0 && (l->databits < 5 || l->databits > 8))
+		die("line_setup: data bits");
+	if (l->parity != 0 && l->parity != 'n' && l->parity != 'e' &&
+	    l->parity != 'o')
+		die("line_setup: parity");
+	if (l->stopbits != 0 && l->stopbits != 1 && l->stopbits != 2)
+		die("line_setup: stop bits");
+	if (l->flow < FLOW_UNSET || l->flow > FLOW_XONXOFF)
+		die("line_setup: flow");
+	if (l->speed < 0)
+		die("line_setup: speed");
+	if (line_fails())
+		return -1;
+	if (l->speed != 0 && !speed_known(l->speed)) {
+		errno = EINVAL;
+		return -1;
+	}
+	stub.setups++;
+	if (l->speed != 0)
+		stub.line.speed = l->speed;
+	if (l->databits != 0) {
+		stub.line.stopbits = l->stopbits == 2 ? 2 : 1;
+		if (stub.device == DEV_PTY) {	/* CS8, no parity, always */
+			stub.line.databits = 8;
+			stub.line.parity = 'n';
+		} else {
+			stub.line.databits = l->databits;
+			stub.line.parity = l->parity == 0 ? 'n' : l->parity;
+		}
+	}
+	if (l->flow != FLOW_UNSET)
+		stub.line.flow = l->flow;
+	return 0;
+}
+
+int
+line_break(int fd, int alt)
+{
+	if (alt)
+		return BRK_ALT;
+	if (fd < 0)
+		die("line_break: no device");
+	if (line_fails())
+		return -1;
+	return stub.device == DEV_NMDM ? BRK_ALT : BRK_SENT;
+}
+
+int
+line_break_hold(int fd, int on)
+{
+	if (fd < 0 || (on != 0 && on != 1))
+		die("line_break_hold: arguments");
+	if (line_fails())
+		return -1;
+	if (stub.device == DEV_NMDM) {
+		errno = ENOTTY;
+		return -1;
+	}
+	return 0;
+}
+
+int
+line_modem(int fd, int bits, int on)
+{
+	if (fd < 0 || (on != 0 && on != 1) ||
+	    (bits & ~(TIOCM_DTR | TIOCM_RTS)) != 0 || bits == 0)
+		die("line_modem: arguments");
+	if (line_fails())
+		return -1;
+	if (stub.device != DEV_SERIAL) {
+		errno = ENOTTY;
+		return -1;
+	}
+	if (on)
+		stub.modem |= bits;
+	else
+		stub.modem &= ~bits;
+	return 0;
+}
+
+int
+line_modem_get(int fd)
+{
+	if (fd < 0)
+		die("line_modem_get: no device");
+	if (line_fails())
+		return -1;
+	if (stub.device != DEV_SERIAL) {
+		errno = ENOTTY;
+		return -1;
+	}
+	return stub.modem;
+}

@@ -1,0 +1,996 @@
+#!/usr/bin/env bats
+# Telnet mode (-t) and RFC 2217 (-p): real clients (telnet under expect,
+# pyserial, socat, nc), the bytes on the wire, hostile input, and the
+# findings of the fuzz targets in tests/fuzz.
+
+# shellcheck disable=SC2154
+# (PORT_v and PORT_w are set by serve_as.)
+
+setup() {
+	load helpers
+	load logger
+	common_setup
+	_tn_py
+}
+
+teardown() {
+	common_teardown
+}
+
+# The server's offer on connect: WILL ECHO, WILL SGA, DO SGA, WILL BINARY,
+# DO BINARY.
+OFFER='\377\373\001\377\373\003\377\375\003\377\373\000\377\375\000'
+# A client's yes to all of it: DO ECHO, DO SGA, WILL SGA, DO/WILL BINARY.
+ACCEPT='\377\375\001\377\375\003\377\373\003\377\375\000\377\373\000'
+
+serve() {
+	start_tcpserver -C "$T/consoles" -R "$T/run" "$@"
+}
+
+# session NAME [OPTIONS]: guest NAME, conslet OPTIONS NAME, client c (nc).
+session() {
+	local name=$1
+	shift
+	start_guest "$name"
+	serve "$@" "$name"
+	client_start c "$PORT"
+}
+
+# bytes FILE FORMAT: write the printf FORMAT (octal escapes) into FILE.
+bytes() {
+	# shellcheck disable=SC2059
+	printf "$2" >"$1"
+}
+
+# send_bytes ID FORMAT: send the bytes of a printf FORMAT (NUL included).
+send_bytes() {
+	bytes "$T/$1.send" "$2" && client_send_file "$1" "$T/$1.send"
+}
+
+# guest_got NAME FORMAT: the guest has received exactly these bytes (it
+# waits for as many).
+guest_got() {
+	bytes "$T/expected" "$2"
+	wait_file_size "$T/$1.rec" "$(_file_size "$T/expected")"
+	assert_same_bytes "$T/expected" "$T/$1.rec"
+}
+
+# recv_sync ID: a ~w from client ID is answered; all it sent before is
+# handled. For a client at the start of a line (escape-wise).
+recv_sync() {
+	local off
+	off=$(_file_size "$T/$1.recv")
+	client_send "$1" '~w' &&
+	    wait_contains_after "$T/$1.recv" "$off" "(you)]"
+}
+
+# between FILE START: the bytes of FILE after its first START bytes, up
+# to (not including) the first "[conslet:" after them, or to its end.
+between() {
+	python3 - "$@" <<'EOF'
+import sys
+data = open(sys.argv[1], "rb").read()[int(sys.argv[2]):]
+i = data.find(b"[conslet:")
+sys.stdout.buffer.write(data if i < 0 else data[:i])
+EOF
+}
+
+# stty_of TTY: the device's settings as stty -a shows them.
+stty_of() {
+	stty -F "$1" -a
+}
+
+# pyserial_python: a python3 that has pyserial (python3-serial); Debian's
+# module is for /usr/bin/python3, which a pyenv or venv may hide.
+pyserial_python() {
+	local p
+	for p in python3 /usr/bin/python3; do
+		command -v "$p" >/dev/null 2>&1 || continue
+		"$p" -c 'import serial.rfc2217' 2>/dev/null || continue
+		echo "$p"
+		return 0
+	done
+	return 1
+}
+
+# _tn_py: $T/tn.py, the raw-socket telnet client the python parts share.
+_tn_py() {
+	cat >"$T/tn.py" <<'EOF'
+"""A raw TCP client for the telnet tests: keeps every byte received,
+optionally acknowledges every negotiation the server sends (agrees to
+all of it and always answers, as a naive client does), and finds the
+conslet serving it and what it has read and holds."""
+import os, re, socket, threading, time
+
+IAC, SB, SE, WILL, WONT, DO, DONT = 255, 250, 240, 251, 252, 253, 254
+LIMIT = float(os.environ.get("WAIT_TIMEOUT", "10"))
+
+
+class Client:
+    def __init__(self, port, answer=False):
+        self.sock = socket.create_connection(("127.0.0.1", int(port)),
+                                             timeout=LIMIT * 3)
+        self.buf = bytearray()
+        self.lock = threading.Lock()
+        self.sending = threading.Lock()
+        self.answer = answer
+        self.answers = 0
+        self.state = self.cmd = 0
+        self.eof = False
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        while True:
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                break
+            if not data:
+                break
+            # the answers go out before the bytes are seen: whoever
+            # waits for what came after knows they are sent
+            if self.answer:
+                self._answer(data)
+            with self.lock:
+                self.buf += data
+                self.eof = True
+
+    def _answer(self, data):
+        out = bytearray()
+        for c in data:
+            if self.state == 0:
+                self.state = 1 if c == IAC else 0
+            elif self.state == 1:
+                if c in (WILL, WONT, DO, DONT):
+                    self.state, self.cmd = 2, c
+                else:
+                    self.state = 0
+            else:
+                reply = {WILL: DO, WONT: DONT, DO: WILL, DONT: WONT}[self.cmd]
+                out += bytes((IAC, reply, c))
+                self.state = 0
+        if out:
+            self.answers += len(out) // 3
+            self.send(bytes(out))
+
+    def send(self, data):
+        with self.sending:
+            self.sock.sendall(data)
+
+    def size(self):
+        with self.lock:
+            return len(self.buf)
+
+    def data(self):
+        with self.lock:
+            return bytes(self.buf)
+
+    def wait_for(self, what, after=0, limit=LIMIT):
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            if self.data().find(what, after) >= 0:
+                return
+            time.sleep(0.01)
+        raise SystemExit("no %r after byte %d in %ds; got at the end: %r"
+                         % (what, after, limit, self.data()[-200:]))
+
+    def wait_size(self, n, limit=LIMIT):
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            if self.size() >= n:
+                return
+            time.sleep(0.01)
+        raise SystemExit("wanted %d bytes, got %d in %ds"
+                         % (n, self.size(), limit))
+
+    def sync(self):
+        """~w answered: all sent before it is handled (at line start)."""
+        off = self.size()
+        self.send(b"~w")
+        self.wait_for(b"(you)]", off)
+
+
+def session_pid(server_err, n=1):
+    """The pid of the nth session of a tcpserver, from its log."""
+    end = time.monotonic() + LIMIT
+    while time.monotonic() < end:
+        pids = re.findall(r"^tcpserver: pid (\d+) from",
+                          open(server_err).read(), re.M)
+        if len(pids) >= n:
+            return int(pids[n - 1])
+        time.sleep(0.01)
+    raise SystemExit("no session %d in %s" % (n, server_err))
+
+
+def status(pid, field):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise SystemExit("no %s for pid %d" % (field, pid))
+
+
+def rchar(pid):
+    for line in open("/proc/%d/io" % pid):
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise SystemExit("no rchar for pid %d" % pid)
+
+
+def wait_rchar(pid, n, limit=LIMIT):
+    """Wait until the process has read n bytes in all."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if rchar(pid) >= n:
+            return
+        time.sleep(0.005)
+    raise SystemExit("pid %d read %d bytes, wanted %d" % (pid, rchar(pid), n))
+EOF
+}
+
+# tn_python ARGS...: python3 with tn.py importable and the test's limits.
+tn_python() {
+	env PYTHONPATH="$T" WAIT_TIMEOUT="$WAIT_TIMEOUT" \
+	    timeout $((WAIT_TIMEOUT * 12)) python3 "$@" 3>&-
+}
+
+# --- What is on the wire -------------------------------------------------
+
+@test "-t offers WILL ECHO, WILL SGA, DO SGA, WILL BINARY, DO BINARY, in that order" {
+	session pbx -t
+	recv_sync c
+	bytes "$T/offer" "$OFFER"
+	head -c 15 "$T/c.recv" >"$T/got"
+	assert_same_bytes "$T/offer" "$T/got"
+	# nothing else before the notice
+	between "$T/c.recv" 15 >"$T/rest"
+	[ ! -s "$T/rest" ]
+	[ ! -s "$T/pbx.rec" ]
+}
+
+@test "a raw port sends no telnet byte: the guest's 256 bytes arrive exact, 0xff passes both ways" {
+	session pbx
+	all_bytes "$T/all"
+	guest_print_file pbx "$T/all"
+	wait_file_size "$T/c.recv" 256
+	send_bytes c '\377\r'
+	recv_sync c
+	head -c 256 "$T/c.recv" >"$T/got"
+	assert_same_bytes "$T/all" "$T/got"
+	# after the 256 bytes only the notice: CR LF [conslet: ...] CR LF
+	run grep -c -a $'\377' <(tail -c +257 "$T/c.recv")
+	[ "$output" = 0 ]
+	guest_got pbx '\377\r'
+}
+
+@test "-t, a client that negotiates nothing (nc): IAC doubled, a lone CR sent as CR NUL" {
+	session pbx -t
+	wait_file_size "$T/c.recv" 15
+	python3 - "$T/all" "$T/expected.out" <<'EOF'
+import sys
+data = bytes(range(256)) + b"a\r\nb\r\r\0c\r"
+out = bytearray()
+for i, c in enumerate(data):
+    out.append(c)
+    if c == 0xff:
+        out.append(0xff)
+    elif c == 0x0d and data[i + 1:i + 2] != b"\n":
+        out.append(0)
+open(sys.argv[1], "wb").write(data)
+open(sys.argv[2], "wb").write(out[:-1])	# the last CR: its NUL comes later
+EOF
+	guest_print_file pbx "$T/all"
+	wait_file_size "$T/c.recv" $((15 + $(_file_size "$T/expected.out")))
+	tail -c +16 "$T/c.recv" >"$T/got"
+	assert_same_bytes "$T/expected.out" "$T/got"
+}
+
+@test "-t, a client in binary mode both ways (socat): only IAC doubled, data byte-exact" {
+	start_guest pbx
+	serve -t pbx
+	client_start c "$PORT" socat
+	send_bytes c "$ACCEPT"
+	# all five were the server's own requests: not one is answered
+	recv_sync c
+	between "$T/c.recv" 0 >"$T/got"
+	bytes "$T/offer" "$OFFER"
+	assert_same_bytes "$T/offer" "$T/got"
+	off=$(_file_size "$T/c.recv")
+
+	all_bytes "$T/all"
+	guest_print_file pbx "$T/all"
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(256)).replace(b"\xff", b"\xff\xff"))' >"$T/expected.out"
+	wait_file_size "$T/c.recv" $((off + 257))
+	tail -c +$((off + 1)) "$T/c.recv" >"$T/got"
+	assert_same_bytes "$T/expected.out" "$T/got"
+
+	# from the client: no CR mapping in binary mode, IAC IAC is 0xff
+	cp "$T/expected.out" "$T/c.send"
+	printf '\r\000\r\n' >>"$T/c.send"
+	client_send_file c "$T/c.send"
+	cat "$T/all" >"$T/expected"
+	printf '\r\000\r\n' >>"$T/expected"
+	wait_file_size "$T/pbx.rec" 260
+	assert_same_bytes "$T/expected" "$T/pbx.rec"
+}
+
+@test "-t, not binary: CR NUL and CR LF reach the guest as one CR, IAC IAC as one 0xff" {
+	session pbx -t
+	send_bytes c 'a\r\000b\r\nc\rd\377\377e\r\000'
+	recv_sync c
+	guest_got pbx 'a\rb\rc\rd\377e\r'
+}
+
+@test "-t: IP, EC and EL become ^C, DEL and ^U; AO, NOP, DM and GA are ignored; AYT is answered" {
+	session pbx -t
+	send_bytes c 'a\377\364b\377\367c\377\370d\377\365\377\361\377\362\377\371e\377\366'
+	wait_file_contains "$T/c.recv" "[conslet: yes, pbx is here]"$'\r\n'
+	guest_got pbx 'a\003b\177c\025de'
+}
+
+@test "-t: refuses every option but ECHO, SGA, BINARY and COM-PORT; answers no agreement in effect (RFC 1143)" {
+	session pbx -t
+	wait_file_size "$T/c.recv" 15
+	# DO TTYPE, WILL TTYPE, DONT TTYPE, WONT TTYPE, WILL ECHO, DO ECHO,
+	# DO ECHO, DONT ECHO, DONT ECHO, DO ECHO, WILL COM-PORT, DO COM-PORT
+	# (no -p), DO 99, WILL 255, DO SGA, WILL SGA, WILL SGA
+	send_bytes c '\377\375\030\377\373\030\377\376\030\377\374\030\377\373\001\377\375\001\377\375\001\377\376\001\377\376\001\377\375\001\377\373\054\377\375\054\377\375\143\377\373\377\377\375\003\377\373\003\377\373\003'
+	recv_sync c
+	between "$T/c.recv" 15 >"$T/got"
+	# WONT TTYPE, DONT TTYPE, DONT ECHO (the client must not echo),
+	# WONT ECHO, WILL ECHO, DONT COM-PORT, WONT COM-PORT, WONT 99, DONT 255
+	bytes "$T/expected" '\377\374\030\377\376\030\377\376\001\377\374\001\377\373\001\377\376\054\377\374\054\377\374\143\377\376\377'
+	assert_same_bytes "$T/expected" "$T/got"
+}
+
+@test "-t: the escapes work after telnet decoding" {
+	session pbx -t
+	# ~w with an IAC NOP inside; CR NUL and CR LF are line ends for the
+	# escapes too; ~. after an IAC NOP at the start of a line
+	send_bytes c '~\377\361w'
+	wait_file_contains "$T/c.recv" "(you)]"
+	send_bytes c 'x\r\000~~y\r\n\377\361~.'
+	wait_file_contains "$T/c.recv" "[conslet: disconnected]"
+	[ "$(session_status)" = 0 ]
+	guest_got pbx 'x\r~y\r'
+}
+
+@test "-t: IAC BRK calls tcsendbreak and says so; nothing reaches the guest" {
+	require strace
+	start_guest pbx
+	# LeakSanitizer cannot work under ptrace: no leak check there
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
+	    CONSLET=$(command -v strace) start_tcpserver -f -qq -o "$T/trace" \
+	    -e trace=ioctl "$TOP/src/conslet" -C "$T/consoles" -R "$T/run" \
+	    -t pbx
+	client_start c "$PORT"
+	send_bytes c 'a\377\363b'
+	wait_file_contains "$T/c.recv" "[conslet: BREAK sent]"$'\r\n'
+	grep -E 'ioctl\([0-9]+, TCSBRK' "$T/trace"
+	guest_got pbx 'ab'
+}
+
+@test "-t -A: IAC BRK sends CR ~ ^B" {
+	session pbx -t -A
+	send_bytes c '\377\363'
+	wait_file_contains "$T/c.recv" "[conslet: BREAK sent as CR ~ ^B]"$'\r\n'
+	guest_got pbx '\r~\002'
+}
+
+@test "-t: where the device cannot break (ENOTTY), IAC BRK sends CR ~ ^B" {
+	start_guest pbx
+	NOBREAK_LOG=$T/breaks LD_PRELOAD=$TOP/tests/nobreak.so \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	    serve -t pbx
+	client_start c "$PORT"
+	send_bytes c '\377\363'
+	wait_file_contains "$T/c.recv" "[conslet: BREAK sent as CR ~ ^B]"$'\r\n'
+	guest_got pbx '\r~\002'
+	grep -q -x tcsendbreak "$T/breaks"
+}
+
+# --- Real clients ----------------------------------------------------------
+
+@test "telnet (Debian's, driven by expect): character mode, Enter is CR, send brk, send ayt, ~." {
+	require telnet expect
+	start_guest pbx
+	serve -t pbx
+	# Debian 12's telnet package is GNU inetutils' client (netkit's is
+	# gone); -8 asks for an 8-bit data path. Every wait has a timeout
+	# that fails the script with the step's name, never a hang.
+	cat >"$T/telnet.exp" <<'EOF'
+set port [lindex $argv 0]
+set rec [lindex $argv 1]
+set fifo [lindex $argv 2]
+set timeout 10
+log_file -noappend [lindex $argv 3]
+
+proc fail {what} {
+	puts "\nFAILED: $what"
+	exit 1
+}
+proc see {pattern what} {
+	expect {
+		-ex $pattern {}
+		timeout { fail "$what: no \"$pattern\" in 10s" }
+		eof { fail "$what: telnet ended" }
+	}
+}
+proc file_has {path text} {
+	for {set i 0} {$i < 500} {incr i} {
+		if {[file exists $path]} {
+			set f [open $path rb]
+			set data [read $f]
+			close $f
+			if {[string first $text $data] >= 0} { return }
+		}
+		after 20
+	}
+	fail "no [list $text] in $path"
+}
+
+spawn -noecho telnet -8 127.0.0.1 $port
+see "Escape character is" "connect"
+# Character mode: the server will echo and suppress go-ahead. telnet's
+# own status says when it is in; until then it would buffer lines.
+set mode ""
+for {set i 0} {$i < 50} {incr i} {
+	send "\035"
+	see "telnet> " "escape to the telnet prompt"
+	send "status\r"
+	expect {
+		-re "Operating in (\[^\r\n]*)" { set mode $expect_out(1,string) }
+		timeout { fail "status: no mode" }
+	}
+	see "\n" "status"
+	if {[string match "*character*" $mode]} { break }
+	after 100
+}
+if {![string match "*character*" $mode]} { fail "not character mode: $mode" }
+# In character mode a key goes out when it is typed, before Enter.
+send "abc"
+file_has $rec "abc"
+send "\r"
+file_has $rec "abc\r"
+# The guest's output reaches the screen.
+exec sh -c {printf 'hello from the guest\r\n' >"$1"} sh $fifo
+see "hello from the guest" "guest output"
+send "\035"
+see "telnet> " "escape for send brk"
+send "send brk\r"
+see {[conslet: BREAK sent]} "send brk"
+send "\035"
+see "telnet> " "escape for send ayt"
+send "send ayt\r"
+see {[conslet: yes, pbx is here]} "send ayt"
+send "~."
+see {[conslet: disconnected]} "~."
+expect {
+	eof {}
+	timeout { fail "telnet still connected after ~." }
+}
+exit 0
+EOF
+	run env CONSLET_TESTDIR="$T" timeout 120 expect -f "$T/telnet.exp" \
+	    "$PORT" "$T/pbx.rec" "$T/pbx.out" "$T/telnet.log" 3>&-
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(session_status)" = 0 ]
+	# Enter is one CR; the BREAK and the AYT sent the guest nothing
+	guest_got pbx 'abc\r'
+}
+
+# pyserial's rfc2217:// against a pty.
+@test "pyserial (rfc2217://): speed and stop bits reach the device, 8N1 is what a pty keeps, BREAK, 256 bytes both ways" {
+	require strace
+	py=$(pyserial_python) || skip "pyserial (python3-serial) is not installed"
+	start_guest pbx -e
+	# LeakSanitizer cannot work under ptrace: no leak check there
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
+	    CONSLET=$(command -v strace) start_tcpserver -f -qq -o "$T/trace" \
+	    -e trace=ioctl "$TOP/src/conslet" -C "$T/consoles" -R "$T/run" \
+	    -t -p pbx
+	run env WAIT_TIMEOUT="$WAIT_TIMEOUT" timeout 120 "$py" - "$PORT" \
+	    "$GUEST_TTY" 3>&- <<'EOF'
+import subprocess, sys, time
+import serial
+
+port, tty = sys.argv[1], sys.argv[2]
+
+def stty():
+    return subprocess.run(["stty", "-F", tty, "-a"], check=True,
+                          capture_output=True, text=True).stdout
+
+def expect_in(what, text):
+    if what not in text.split():
+        sys.exit("expected %r in stty -a of %s:\n%s" % (what, tty, text))
+    print("device has", what)
+
+# No URL options: against a pty conslet answers every request pyserial
+# makes on its own (speed, 8N1, no flow control, DTR and RTS on, the
+# purges) with the value asked for, so the default strict checking of
+# the answers holds. ign_set_control would be needed where an answer to
+# SET-CONTROL differs from the request (turning DTR or RTS off on a pty,
+# which has no modem lines and is answered "on"); none is made here.
+ser = serial.serial_for_url("rfc2217://127.0.0.1:%s" % port,
+                            baudrate=9600, timeout=5)
+expect_in("9600", stty())
+ser.baudrate = 115200
+expect_in("115200", stty())
+ser.stopbits = serial.STOPBITS_TWO
+expect_in("cstopb", stty())
+ser.stopbits = serial.STOPBITS_ONE
+expect_in("-cstopb", stty())
+
+# A Linux pty keeps 8 data bits and no parity whatever is asked
+# (pty_set_termios): conslet answers the truth, pyserial calls that a
+# rejection, and the device is unchanged.
+for attr, value in (("bytesize", serial.SEVENBITS),
+                    ("parity", serial.PARITY_EVEN)):
+    try:
+        setattr(ser, attr, value)
+    except (ValueError, serial.SerialException) as e:
+        print("%s %s refused as it should be: %s" % (attr, value, e))
+    else:
+        sys.exit("%s %s: the pty cannot, yet it was accepted" % (attr, value))
+    # back to 8N1 in pyserial's own state: through the setters it would
+    # send the refused value again with the next change
+    ser._bytesize, ser._parity = serial.EIGHTBITS, serial.PARITY_NONE
+text = stty()
+expect_in("cs8", text)
+expect_in("-parenb", text)
+
+ser.send_break(0.25)
+
+data = bytes(range(256))
+ser.reset_input_buffer()
+ser.write(data)
+got = ser.read(256)
+if got != data:
+    sys.exit("echoed back %d bytes, not the 256 written: %r" % (len(got), got))
+ser.close()
+print("ok")
+EOF
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# the BREAK was held and let go on the device
+	grep -E 'ioctl\([0-9]+, TIOCSBRK' "$T/trace"
+	grep -E 'ioctl\([0-9]+, TIOCCBRK' "$T/trace"
+	all_bytes "$T/all"
+	assert_same_bytes "$T/all" "$T/pbx.rec"
+}
+
+@test "pyserial cannot open rfc2217:// on a -t port without -p" {
+	py=$(pyserial_python) || skip "pyserial (python3-serial) is not installed"
+	start_guest pbx
+	serve -t pbx
+	run env WAIT_TIMEOUT="$WAIT_TIMEOUT" timeout 60 "$py" - "$PORT" 3>&- <<'EOF'
+import sys
+import serial
+try:
+    serial.serial_for_url("rfc2217://127.0.0.1:%s" % sys.argv[1],
+                          baudrate=9600, timeout=2)
+except serial.SerialException as e:
+    print("refused:", e)
+    sys.exit(3)
+sys.exit("opened")
+EOF
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ $output == *RFC2217* ]]
+}
+
+# --- RFC 2217 on the wire ---------------------------------------------------
+
+@test "-t -p: COM-PORT-OPTION is agreed both ways, once" {
+	session pbx -t -p
+	wait_file_size "$T/c.recv" 15
+	send_bytes c '\377\373\054\377\375\054\377\373\054\377\375\054'
+	recv_sync c
+	between "$T/c.recv" 15 >"$T/got"
+	bytes "$T/expected" '\377\375\054\377\373\054'
+	assert_same_bytes "$T/expected" "$T/got"
+}
+
+@test "-t without -p: COM-PORT-OPTION is refused, its commands are ignored" {
+	session pbx -t
+	wait_file_size "$T/c.recv" 15
+	speed=$(stty -F "$GUEST_TTY" speed)
+	# WILL/DO COM-PORT, then SET-BAUDRATE 115200 all the same
+	send_bytes c '\377\373\054\377\375\054\377\372\054\001\000\001\302\000\377\360'
+	recv_sync c
+	between "$T/c.recv" 15 >"$T/got"
+	bytes "$T/expected" '\377\376\054\377\374\054'
+	assert_same_bytes "$T/expected" "$T/got"
+	[ "$(stty -F "$GUEST_TTY" speed)" = "$speed" ]
+}
+
+@test "-t -p -r: a viewer is refused COM-PORT-OPTION" {
+	start_guest pbx
+	start_logger pbx
+	serve_as v -t -p -r pbx
+	client_start v "$PORT_v"
+	wait_file_size "$T/v.recv" 15
+	send_bytes v '\377\373\054\377\375\054'
+	recv_sync v
+	run python3 -c 'import sys; d = open(sys.argv[1], "rb").read()
+sys.exit(0 if b"\xff\xfe\x2c" in d and b"\xff\xfc\x2c" in d else 1)' "$T/v.recv"
+	[ "$status" -eq 0 ]
+	run python3 -c 'import sys; d = open(sys.argv[1], "rb").read()
+sys.exit(1 if b"\xff\xfd\x2c" in d or b"\xff\xfb\x2c" in d else 0)' "$T/v.recv"
+	[ "$status" -eq 0 ]
+}
+
+@test "-t -p: a client that is read-only because another writes is refused COM-PORT-OPTION" {
+	start_guest pbx
+	start_logger pbx
+	serve -t -p pbx
+	client_start w "$PORT"
+	wait_file_size "$T/w.recv" 15
+	wait_who pbx 1
+	client_start c "$PORT"
+	wait_file_contains "$T/c.recv" "read-only:"
+	speed=$(stty -F "$GUEST_TTY" speed)
+	send_bytes c '\377\373\054\377\375\054\377\372\054\001\000\001\302\000\377\360'
+	recv_sync c
+	run python3 -c 'import sys; d = open(sys.argv[1], "rb").read()
+sys.exit(0 if b"\xff\xfe\x2c" in d and b"\xff\xfc\x2c" in d and
+    b"\xff\xfa" not in d else 1)' "$T/c.recv"
+	[ "$status" -eq 0 ]
+	[ "$(stty -F "$GUEST_TTY" speed)" = "$speed" ]
+}
+
+@test "-t -p: each RFC 2217 command is answered with code + 100 and the value in effect" {
+	session pbx -t -p
+	wait_file_size "$T/c.recv" 15
+	send_bytes c '\377\373\054'
+	recv_sync c
+	off=$(_file_size "$T/c.recv")
+	tn_python - "$PORT" "$T/c.recv" "$off" "$T/c.in" "$GUEST_TTY" <<'EOF'
+import os, struct, subprocess, sys, time
+recv, off, fifo, tty = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+IAC, SB, SE = 255, 250, 240
+
+def sb(*body):
+    b = bytes([44]) + bytes(body)
+    return bytes([IAC, SB]) + b.replace(b"\xff", b"\xff\xff") + bytes([IAC, SE])
+
+def answers():
+    """The COM-PORT subnegotiations received after off: [(code, value)]."""
+    d = open(recv, "rb").read()[off:]
+    out, i = [], 0
+    while True:
+        i = d.find(bytes([IAC, SB, 44]), i)
+        if i < 0:
+            return out
+        j = d.find(bytes([IAC, SE]), i)
+        if j < 0:
+            return out
+        v = d[i + 3:j].replace(b"\xff\xff", b"\xff")
+        out.append((v[0], v[1:]))
+        i = j + 2
+
+def ask(*body):
+    n = len(answers())
+    with open(fifo, "wb") as f:
+        f.write(sb(*body))
+    end = time.monotonic() + 10
+    while time.monotonic() < end:
+        a = answers()
+        if len(a) > n:
+            return a[n:]
+        time.sleep(0.01)
+    sys.exit("no answer to %r" % (body,))
+
+def stty():
+    return subprocess.run(["stty", "-F", tty, "-a"], check=True,
+                          capture_output=True, text=True).stdout.split()
+
+def check(body, code, value, also=None):
+    got = ask(*body)
+    if got[0] != (code, bytes(value)):
+        sys.exit("%r: expected %r, got %r" % (body, (code, bytes(value)), got))
+    print("%r -> %r" % (body, got))
+    return got
+
+check((0,), 100, b"conslet pbx")                     # SIGNATURE
+check((1, 0, 1, 0xc2, 0), 101, (0, 1, 0xc2, 0))       # 115200
+assert "115200" in stty()
+check((1, 0, 0, 0, 0), 101, (0, 1, 0xc2, 0))         # query
+check((1, 0, 0, 0x25, 0x80), 101, (0, 0, 0x25, 0x80))  # 9600
+assert "9600" in stty()
+check((1, 0, 0, 0, 7), 101, (0, 0, 0x25, 0x80))       # 7 bit/s: no such speed
+check((2, 0), 102, (8,))                              # DATASIZE query
+check((2, 7), 102, (8,))                              # a pty keeps CS8
+check((3, 0), 103, (1,))                              # PARITY query: none
+check((3, 3), 103, (1,))                              # even: a pty keeps none
+check((3, 4), 103, (1,))                              # mark: unsupported
+check((3, 5), 103, (1,))                              # space: unsupported
+check((4, 2), 104, (2,))                              # STOPSIZE 2
+assert "cstopb" in stty()
+check((4, 3), 104, (2,))                              # 1.5: unsupported
+check((4, 0), 104, (2,))                              # query
+check((4, 1), 104, (1,))
+assert "-cstopb" in stty()
+check((5, 0), 105, (1,))                              # flow query: none
+check((5, 2), 105, (2,))                              # XON/XOFF
+assert "ixon" in stty()
+check((5, 3), 105, (3,))                              # hardware
+assert "crtscts" in stty()
+check((5, 1), 105, (1,))
+assert "-crtscts" in stty() and "-ixon" in stty()
+check((5, 4), 105, (6,))                              # BREAK query: off
+check((5, 7), 105, (8,))                              # DTR query
+check((5, 10), 105, (11,))                            # RTS query
+check((10, 0x40), 110, (0x40,))                       # SET-LINESTATE-MASK
+# SET-MODEMSTATE-MASK: the mask, then NOTIFY-MODEMSTATE (a pty: no lines)
+got = ask(11, 0xff)
+if got[0] != (111, b"\xff"):
+    sys.exit("SET-MODEMSTATE-MASK: %r" % (got,))
+print("(11, 255) -> %r" % (got,))
+check((12, 1), 112, (1,))                             # PURGE receive
+check((12, 2), 112, (2,))                             # PURGE transmit
+check((12, 3), 112, (3,))                             # PURGE both
+print("ok")
+EOF
+}
+
+# --- Hostile input ---------------------------------------------------------
+
+@test "-t -p: 1 MiB of random bytes: no crash, the session still works" {
+	session pbx -t -p
+	pid=$(session_pid)
+	seed=$RANDOM
+	echo "seed $seed"
+	python3 - "$seed" "$T/random" <<'EOF'
+import random, sys
+rnd = random.Random(int(sys.argv[1]))
+# no '.': only the test ends the session; COM-PORT agreed first
+data = bytes(rnd.choice(range(256)) for _ in range(1 << 20)).replace(b".", b",")
+open(sys.argv[2], "wb").write(b"\xff\xfb\x2c" + data)
+EOF
+	client_send_file c "$T/random"
+	# Whatever state the decoder is in: end an SB, a pending command, a
+	# suspended flow, then a line.
+	send_bytes c 'x\377\360x\377\360\377\372\054\011\377\360\rhello\r'
+	recv_sync c
+	_alive "$pid"
+	[ "$(tail -c 7 "$T/pbx.rec" | od -An -c | tr -d ' ')" = '\rhello\r' ]
+}
+
+@test "-t -p: every telnet sequence split at every byte, each part read on its own" {
+	session pbx -t -p
+	pid=$(session_pid)
+	wait_file_size "$T/c.recv" 15
+	send_bytes c '\377\373\054'
+	recv_sync c
+	tn_python - "$pid" "$T/c.in" "$T/c.recv" "$T/expected" <<'EOF'
+import sys
+from tn import rchar, wait_rchar
+pid, fifo, recv, exp = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+IAC = b"\xff"
+# (sequence, what the guest gets, what the client gets or None)
+cases = [
+    (b"a\xff\xffb", b"a\xffb", None),
+    (b"\xff\xf4", b"\x03", None),                   # IP
+    (b"\xff\xf7", b"\x7f", None),                   # EC
+    (b"\xff\xf8", b"\x15", None),                   # EL
+    (b"\xff\xf1\xff\xf2\xff\xf5\xff\xf9", b"", None),   # NOP DM AO GA
+    (b"\xff\xf6", b"", b"[conslet: yes, pbx is here]\r\n"),
+    (b"\xff\xfd\x63", b"", b"\xff\xfc\x63"),        # DO 99
+    (b"\xff\xfb\x63", b"", b"\xff\xfe\x63"),        # WILL 99
+    (b"\xff\xfa\x18\x01\xff\xf0z", b"z", None),     # SB TTYPE SEND
+    (b"\xff\xfa\x18\xff\xff\x01\xff\xf0y", b"y", None),
+    (b"x\r\x00", b"x\r", None),
+    (b"y\r\n", b"y\r", None),
+    (b"\rw", b"\rw", None),
+    (b"\xff\xfa\x2c\x01\x00\x01\xc2\x00\xff\xf0", b"",
+     b"\xff\xfa\x2c\x65\x00\x01\xc2\x00\xff\xf0"),  # SET-BAUDRATE 115200
+    (b"\xff\xfa\x2c\x05\x04\xff\xf0", b"",
+     b"\xff\xfa\x2c\x69\x06\xff\xf0"),              # BREAK state query
+    (b"\r~w", b"\r", b"(you)]\r\n"),
+    (b"\r\xff\xf1~w", b"\r", b"(you)]\r\n"),
+]
+want = bytearray()
+for seq, guest, client in cases:
+    for k in range(1, len(seq)):
+        before = len(open(recv, "rb").read())
+        start = rchar(pid)
+        with open(fifo, "wb") as f:
+            f.write(seq[:k])
+        wait_rchar(pid, start + k)
+        with open(fifo, "wb") as f:
+            f.write(seq[k:])
+        wait_rchar(pid, start + len(seq))
+        want += guest
+        if client is not None:
+            import time
+            end = time.monotonic() + 10
+            while client not in open(recv, "rb").read()[before:]:
+                if time.monotonic() > end:
+                    sys.exit("%r split at %d: no %r for the client"
+                             % (seq, k, client))
+                time.sleep(0.01)
+open(exp, "wb").write(want)
+EOF
+	recv_sync c
+	wait_file_size "$T/pbx.rec" "$(_file_size "$T/expected")"
+	assert_same_bytes "$T/expected" "$T/pbx.rec"
+	_alive "$pid"
+}
+
+@test "-t -p: an endless subnegotiation (1 MiB before IAC SE) is dropped whole, the session goes on" {
+	session pbx -t -p
+	pid=$(session_pid)
+	wait_file_size "$T/c.recv" 15
+	send_bytes c '\377\373\054'
+	recv_sync c
+	off=$(_file_size "$T/c.recv")
+	hwm=$(sed -n 's/^VmHWM: *\([0-9]*\) kB/\1/p' "/proc/$pid/status")
+	python3 - "$T/sb" <<'EOF'
+import os, sys
+# IAC SB COM-PORT SET-BAUDRATE, then 1 MiB without an IAC, then IAC SE
+body = bytes(b for b in os.urandom(1 << 21) if b != 0xff)[:1 << 20]
+open(sys.argv[1], "wb").write(b"\xff\xfa\x2c\x01" + body + b"\xff\xf0")
+EOF
+	client_send_file c "$T/sb"
+	send_bytes c 'hello\r'
+	guest_got pbx 'hello\r'
+	recv_sync c
+	_alive "$pid"
+	# no answer to it: nothing but the notice came
+	between "$T/c.recv" "$off" >"$T/got"
+	[ ! -s "$T/got" ]
+	now=$(sed -n 's/^VmHWM: *\([0-9]*\) kB/\1/p' "/proc/$pid/status")
+	echo "VmHWM before ${hwm} kB, after ${now} kB"
+	[ $((now - hwm)) -lt 4096 ]
+}
+
+@test "-t -p: a storm of 100000 option negotiations: one answer at most each, none to an answer, memory bounded" {
+	start_guest pbx
+	serve -t -p pbx
+	tn_python - "$PORT" "$SERVER_ERR" <<'EOF'
+import random, sys
+from tn import Client, session_pid, status
+port, err = sys.argv[1], sys.argv[2]
+c = Client(port)
+c.wait_size(15)
+pid = session_pid(err)
+c.sync()
+before = status(pid, "VmHWM")
+seed = random.randrange(1 << 30)
+print("seed", seed)
+rnd = random.Random(seed)
+verbs = (251, 252, 253, 254)
+
+# 1. 100000 requests from a client that answers nothing: the server
+# answers each at most once, and then is silent (a ~w comes next).
+start = c.size()
+storm = bytearray()
+for _ in range(100000):
+    storm += bytes((0xff, rnd.choice(verbs),
+                    rnd.choice((0, 1, 3, 44, rnd.randrange(256)))))
+c.send(bytes(storm))
+c.sync()
+replies = c.data()[start:].find(b"[conslet:")
+print("storm: %d bytes of answers to 100000 requests" % replies)
+if replies > 3 * 100000:
+    sys.exit("more answers than requests")
+
+# 2. A client that acknowledges every answer (agrees to all of it, as a
+# naive client would): RFC 1143 leaves none of those acknowledgements
+# answered, so nothing comes between two ~w answers. One request per
+# option at a time: two opposite ones in flight would be the client's
+# own loop, whatever the server does.
+c.answer = True
+for batch in range(20):
+    opts = list(range(256))
+    rnd.shuffle(opts)
+    c.send(b"".join(bytes((0xff, rnd.choice(verbs), o)) for o in opts))
+    c.sync()		# answered; the client has acknowledged them all
+    off = c.size()
+    c.sync()		# the acknowledgements are handled
+    extra = c.data()[off:]
+    extra = extra[:extra.find(b"[conslet:")]
+    if extra:
+        sys.exit("batch %d: answers to acknowledgements: %r" % (batch, extra))
+print("naive client: %d acknowledgements, none answered" % c.answers)
+
+after = status(pid, "VmHWM")
+print("VmHWM before %d kB, after %d kB" % (before, after))
+if after - before >= 4096:
+    sys.exit("memory grew by %d kB" % (after - before))
+EOF
+}
+
+# --- Notes in the log ---------------------------------------------------------
+
+@test "with a logger: a BREAK and a speed change are noted in the log, with who, and the viewers are told" {
+	start_guest pbx
+	start_logger pbx
+	serve_as w -t -p pbx
+	serve_as v -r pbx
+	client_start v "$PORT_v"
+	wait_who pbx 1
+	client_start c "$PORT_w"
+	wait_who pbx 2
+	wait_file_size "$T/c.recv" 15
+	peer=$(peer_of c)
+	# COM-PORT, IAC BRK, SET-BAUDRATE 115200
+	send_bytes c '\377\373\054\377\363\377\372\054\001\000\001\302\000\377\360'
+	wait_file_contains "$T/c.recv" "[conslet: BREAK sent]"
+	wait_file_contains "$LOGGER_LOG" "115200"
+	wait_file_contains "$T/v.recv" "115200"
+	grep -a -E "\[conslog: .*BREAK.*$(re_quote "$peer").*\]\$" "$LOGGER_LOG"
+	grep -a -E "\[conslog: .*115200.*$(re_quote "$peer").*\]\$" "$LOGGER_LOG"
+	grep -a -E "^\[conslet: .*BREAK.*\]"$'\r'"\$" "$T/v.recv"
+	grep -a -E "^\[conslet: .*115200.*\]"$'\r'"\$" "$T/v.recv"
+}
+
+# --- Findings of the fuzz targets (tests/fuzz) ------------------------------
+
+# fuzz_escape: several escapes in one read can give the device more bytes
+# than the read had, past the 4 the relay keeps free: none may be lost.
+@test "-A: ~B many times in one read: every CR ~ ^B reaches the guest" {
+	session pbx -A
+	python3 -c 'import sys; sys.stdout.buffer.write(b"\r~B" * 40000)' >"$T/in"
+	python3 -c 'import sys; sys.stdout.buffer.write(b"\r\r~\x02" * 40000)' >"$T/expected"
+	client_send_file c "$T/in"
+	wait_file_size "$T/pbx.rec" 160000
+	assert_same_bytes "$T/expected" "$T/pbx.rec"
+}
+
+# fuzz_telnet: the same with IAC BRK, 2 bytes in and CR ~ ^B out.
+@test "-t -A: IAC BRK many times in one read: every CR ~ ^B reaches the guest" {
+	session pbx -t -A
+	python3 -c 'import sys; sys.stdout.buffer.write(b"\xff\xf3" * 40000)' >"$T/in"
+	python3 -c 'import sys; sys.stdout.buffer.write(b"\r~\x02" * 40000)' >"$T/expected"
+	client_send_file c "$T/in"
+	wait_file_size "$T/pbx.rec" 120000
+	assert_same_bytes "$T/expected" "$T/pbx.rec"
+}
+
+# _hex_count FILE HEX: how many times the bytes HEX (lower case, no
+# spaces) occur in FILE.
+_hex_count() {
+	od -An -tx1 -v "$1" | tr -d ' \n' | grep -o "$2" | wc -l
+}
+
+# _hex_seen FILE HEX N: the bytes HEX occur at least N times in FILE.
+_hex_seen() {
+	[ "$(_hex_count "$1" "$2")" -ge "${3:-1}" ]
+}
+
+@test "-t -p: changes of the modem lines are told as the mask asks" {
+	# A pty has no modem lines: the shim gives it some, read from a file
+	# (TIOCM_CD 0x040, TIOCM_RI 0x080, TIOCM_CTS 0x020, TIOCM_DSR 0x100).
+	echo 0 >"$T/lines"
+	start_guest pbx
+	MODEM_LINES=$T/lines LD_PRELOAD=$TOP/tests/modemshim.so \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	    serve -t -p pbx
+	client_start c "$PORT"
+	wait_file_size "$T/c.recv" 15
+	send_bytes c '\377\373\054'
+	recv_sync c
+	# SET-MODEMSTATE-MASK: CD and CTS, and their deltas (0x99)
+	send_bytes c '\377\372\054\013\231\377\360'
+	wait_for _hex_seen "$T/c.recv" fffa2c6f99fff0	# the mask, 111
+	wait_for _hex_seen "$T/c.recv" fffa2c6b00fff0	# NOTIFY 107: none
+	# CD and CTS come up: both, with their deltas
+	echo $((0x040 | 0x020)) >"$T/lines"
+	wait_for _hex_seen "$T/c.recv" fffa2c6b99fff0
+	# CTS drops, DSR comes up: CD, delta CTS; DSR is not in the mask
+	echo $((0x040 | 0x100)) >"$T/lines"
+	wait_for _hex_seen "$T/c.recv" fffa2c6b81fff0
+	# CD drops: only its delta is left to tell
+	echo $((0x100)) >"$T/lines"
+	wait_for _hex_seen "$T/c.recv" fffa2c6b08fff0
+	# RI rings and stops (not in the mask): nothing is told
+	echo $((0x100 | 0x080)) >"$T/lines"
+	echo $((0x100)) >"$T/lines"
+	echo $((0x100 | 0x040)) >"$T/lines"
+	wait_for _hex_seen "$T/c.recv" fffa2c6b88fff0	# CD up again
+	# one notification per change in the mask, none for the rest
+	[ "$(_hex_count "$T/c.recv" fffa2c6b)" -eq 5 ]
+}
