@@ -11,19 +11,6 @@ teardown() {
 	common_teardown
 }
 
-serve() {
-	start_tcpserver -C "$T/consoles" -R "$T/run" "$@"
-}
-
-# session NAME [OPTIONS]: guest NAME, conslet OPTIONS NAME, client c.
-session() {
-	local name=$1
-	shift
-	start_guest "$name"
-	serve "$@" "$name"
-	client_start c "$PORT"
-}
-
 # rec_is NAME BYTES: the guest received exactly BYTES (printf format).
 rec_is() {
 	printf "$2" >"$T/expected"

@@ -325,6 +325,22 @@ _first_line_is_port() {
 	[ -e "$1" ] && head -n 1 "$1" | grep -q -x '[0-9][0-9]*'
 }
 
+# serve ARGS...: conslet ARGS under tcpserver, on the test's console and
+# run directories; sets PORT.
+serve() {
+	start_tcpserver -C "$T/consoles" -R "$T/run" "$@"
+}
+
+# session NAME [OPTIONS]: guest NAME, conslet OPTIONS NAME under tcpserver,
+# and a client c connected to it.
+session() {
+	local name=$1
+	shift
+	start_guest "$name"
+	serve "$@" "$name"
+	client_start c "$PORT"
+}
+
 # start_inetd ARGS...: serve "$CONSLET ARGS" with openbsd-inetd; sets PORT.
 start_inetd() {
 	local a log user=root

@@ -11,10 +11,6 @@ teardown() {
 	common_teardown
 }
 
-serve() {
-	start_tcpserver -C "$T/consoles" -R "$T/run" "$@"
-}
-
 # list: conslet -l for the test's directories.
 list() {
 	"$CONSLET" -C "$T/consoles" -R "$T/run" -l

@@ -11,11 +11,6 @@ teardown() {
 	common_teardown
 }
 
-# serve [OPTIONS] NAME: conslet for NAME under tcpserver; sets PORT.
-serve() {
-	start_tcpserver -C "$T/consoles" -R "$T/run" "$@"
-}
-
 @test "all 256 byte values pass both ways unchanged with -E (nc)" {
 	start_guest pbx
 	serve -E pbx

@@ -23,19 +23,6 @@ OFFER='\377\373\001\377\373\003\377\375\003\377\373\000\377\375\000'
 # A client's yes to all of it: DO ECHO, DO SGA, WILL SGA, DO/WILL BINARY.
 ACCEPT='\377\375\001\377\375\003\377\373\003\377\375\000\377\373\000'
 
-serve() {
-	start_tcpserver -C "$T/consoles" -R "$T/run" "$@"
-}
-
-# session NAME [OPTIONS]: guest NAME, conslet OPTIONS NAME, client c (nc).
-session() {
-	local name=$1
-	shift
-	start_guest "$name"
-	serve "$@" "$name"
-	client_start c "$PORT"
-}
-
 # bytes FILE FORMAT: write the printf FORMAT (octal escapes) into FILE.
 bytes() {
 	# shellcheck disable=SC2059
