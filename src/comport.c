@@ -309,6 +309,7 @@ comport_sb(struct session *s, const unsigned char *p, size_t n)
 	case CP_MODEMSTATE_MASK:
 		s->tn.msmask = v;
 		answer1(s, CP_MODEMSTATE_MASK, v);
+		s->tn.mlines = line_modem_get(s->dev) != -1;
 		s->tn.mstate = modemstate(s);
 		answer1(s, CP_NOTIFY_MODEMSTATE, s->tn.mstate & v);
 		break;
@@ -326,8 +327,8 @@ comport_sb(struct session *s, const unsigned char *p, size_t n)
 int
 comport_interval(const struct session *s)
 {
-	return s->tn.msmask != 0 && s->dev != -1 &&
-	    line_modem_get(s->dev) != -1 ? MODEM_POLL : -1;
+	return s->tn.msmask != 0 && s->tn.mlines && s->dev != -1 ?
+	    MODEM_POLL : -1;
 }
 
 /* Tell the client what changed on the modem lines, as its mask asks. */

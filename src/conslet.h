@@ -48,6 +48,7 @@ struct telnet {
 	unsigned char	 lsmask;	/* SET-LINESTATE-MASK */
 	unsigned char	 msmask;	/* SET-MODEMSTATE-MASK */
 	int		 mstate;	/* modem lines last told */
+	int		 mlines;	/* the device has modem lines */
 };
 
 /* Escape parser state. */

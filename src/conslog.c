@@ -357,19 +357,17 @@ main(int argc, char *argv[])
 			if (r > 0) {
 				log_write(&logf, buf, r);
 				ring_add(&ring, buf, r);
-				fan_flush();
 			} else if (r == 0 || (errno != EAGAIN &&
 			    errno != EINTR)) {
 				detach();
 				log_note(&logf, "console closed");
 				fan_notice("console closed");
-				fan_flush();
 				logit(LOG_NOTICE, "%s: console closed", name);
 				next = 0;
 			}
 		}
 		fan_serviced(pfd + 3, nsub);
-		fan_flush();	/* replays, notices: due now, not at next output */
+		fan_flush();	/* once a round: new output, replays, notices */
 	}
 
 	logit(LOG_INFO, "%s: stopped", name);
