@@ -41,9 +41,9 @@
 #include "conslet.h"
 
 #ifdef __GLIBC__
-#define OPTS	"+:AC:c:Ee:fh:i:lpR:rs:tu:x:" /* GNU: stop at the name */
+#define OPTS	"+:AC:c:Ee:fHh:i:lmpR:rs:tU:u:x:" /* GNU: stop at the name */
 #else
-#define OPTS	":AC:c:Ee:fh:i:lpR:rs:tu:x:"
+#define OPTS	":AC:c:Ee:fHh:i:lmpR:rs:tU:u:x:"
 #endif
 
 #define IDLE_MAX	2592000	/* 30 days */
@@ -57,8 +57,8 @@ static void __attribute__((__noreturn__))
 usage(void)
 {
 	fatal(EX_USAGE, "usage: conslet [-AEfprt] [-C consdir] [-R rundir] "
-	    "[-c format] [-e char] [-h bytes] [-i seconds] [-s speed] "
-	    "[-u user[:group]] [-x flow] console | -l");
+	    "[-U lockdir] [-c format] [-e char] [-h bytes] [-i seconds] "
+	    "[-s speed] [-u user[:group]] [-x flow] console | -m | -l [-H]");
 }
 
 /* A single character, or ^X for a control character. */
@@ -122,82 +122,6 @@ drop(const struct ids *id)
 		fatal(EX_OSERR, "cannot become %s: root kept", id->name);
 }
 
-/* The state column of -l; logger gets the logger's name, if one runs. */
-static void
-state(char *buf, size_t len, const char *rundir, const struct console *c,
-    char *logger, size_t loglen)
-{
-	struct holder	 h, r;
-	char		 since[32], more[64] = "";
-	int		 n;
-
-	logger[0] = '\0';
-	if (lock_held(rundir, c->key, "r") &&
-	    lock_who(rundir, c, "r", &r) == 0 && r.logger &&
-	    console_name_ok(r.console)) {
-		strlcpy(logger, r.console, loglen);
-		n = share_viewers(rundir, r.console);
-		snprintf(more, sizeof(more), "%s%d viewer%s (logged)",
-		    n > 0 ? ", " : "", n, n == 1 ? "" : "s");
-		if (n == 0)
-			strlcpy(more, " (logged)", sizeof(more));
-	}
-	if (!lock_held(rundir, c->key, "w"))
-		snprintf(buf, len, "free%s", more);
-	else if (lock_who(rundir, c, "w", &h) == -1)
-		snprintf(buf, len, "in use%s", more);
-	else {
-		holder_since(&h, since, sizeof(since));
-		snprintf(buf, len, "in use by %s (pid %ld) since %s%s", h.peer,
-		    (long)h.pid, since, more);
-	}
-}
-
-/* conslet -l: every console of the console directory and its state. */
-static int
-list(const char *consdir, const char *rundir)
-{
-	struct dirent	**ents;
-	struct console	  c;
-	char		  st[PEER_LEN + 192], vname[NAME_LEN * 4 + 1];
-	char		  vdev[PATH_MAX * 4 + 1], vst[sizeof(st) * 4 + 1];
-	char		  logger[NAME_LEN + 1];
-	int		  i, n;
-
-	if ((n = scandir(consdir, &ents, NULL, alphasort)) == -1)
-		fatal(EX_NOINPUT, "console directory %s: %s", consdir,
-		    strerror(errno));
-	printf("%-16s %-24s %s\n", "NAME", "DEVICE", "STATE");
-	for (i = 0; i < n; i++) {
-		if (console_name_ok(ents[i]->d_name)) {
-			logger[0] = '\0';
-			switch (console_find(&c, consdir, ents[i]->d_name)) {
-			case CON_OK:
-				state(st, sizeof(st), rundir, &c, logger,
-				    sizeof(logger));
-				break;
-			case CON_NOTTY:
-				strlcpy(st, "not a terminal device",
-				    sizeof(st));
-				break;
-			default:
-				strlcpy(st, "missing", sizeof(st));
-				break;
-			}
-			msg_vis(vname, sizeof(vname), c.name, strlen(c.name));
-			msg_vis(vdev, sizeof(vdev), c.device,
-			    strlen(c.device));
-			msg_vis(vst, sizeof(vst), st, strlen(st));
-			printf("%-16s %-24s %s\n", vname, vdev, vst);
-			if (logger[0] != '\0')
-				share_list(rundir, logger);
-		}
-		free(ents[i]);
-	}
-	free(ents);
-	return fflush(stdout) == 0 ? 0 : EX_IOERR;
-}
-
 /*
  * Write access: the writer lock, taken from its holder with -f. Busy, a
  * client joins read-only where a logger lets it share the console, and is
@@ -246,6 +170,32 @@ writer_lock(struct session *s, int force)
 	}
 }
 
+/*
+ * With write access, the locks cu, tip, minicom and picocom look for. A
+ * UUCP lock the console's own logger holds is the console's already.
+ */
+static void
+uucp_take(struct session *s, const char *dir, uid_t owner)
+{
+	struct holder	 h;
+	pid_t		 pid;
+
+	uucp_flock(s->dev);
+	if (uucp_lock(dir, s->con->path, owner, &pid) == 0)
+		return;
+	if (errno != EBUSY) {
+		logit(LOG_WARNING, "%s: no UUCP lock in %s: %s", s->con->name,
+		    dir, strerror(errno));
+		return;
+	}
+	if (lock_held(s->rundir, s->con->key, "r") &&
+	    lock_who(s->rundir, s->con, "r", &h) == 0 && h.logger &&
+	    h.pid == pid)
+		return;
+	fatal(EX_TEMPFAIL, "%s is in use by pid %ld (UUCP lock in %s)",
+	    s->con->name, (long)pid, dir);
+}
+
 /* Without a logger this process reads the device, under its reader lock. */
 static void
 reader_lock(struct session *s)
@@ -282,8 +232,10 @@ main(int argc, char *argv[])
 	struct line	 line;
 	struct ids	 id;
 	const char	*consdir = CONSDIR, *rundir = RUNDIR, *errstr;
+	const char	*uucpdir = UUCPDIR;
+	char		 chosen[NAME_LEN + 1];
 	int		 ch, listing = 0, esc = '~', altbreak = 0, idle = 0;
-	int		 droppriv = 0, force = 0, end;
+	int		 droppriv = 0, force = 0, end, script = 0, ask = 0;
 
 #ifdef LIBBSD_OVERLAY
 	setproctitle_init(argc, argv, environ);	/* libbsd needs the space */
@@ -316,6 +268,9 @@ main(int argc, char *argv[])
 		case 'f':
 			force = 1;
 			break;
+		case 'H':
+			script = 1;
+			break;
 		case 'h':
 			s->replay = strtonum(optarg, 0, 64 * 1024 * 1024,
 			    &errstr);
@@ -331,6 +286,9 @@ main(int argc, char *argv[])
 			break;
 		case 'l':
 			listing = 1;
+			break;
+		case 'm':
+			ask = 1;
 			break;
 		case 'R':
 			rundir = optarg;
@@ -348,6 +306,15 @@ main(int argc, char *argv[])
 			if ((errstr = line_speed(&line, optarg)) != NULL)
 				fatal(EX_USAGE, "speed is invalid: %s: %s",
 				    optarg, errstr);
+			break;
+		case 'U':
+			if (strcmp(optarg, "none") == 0)
+				uucpdir = NULL;
+			else if (optarg[0] != '/')
+				fatal(EX_USAGE, "UUCP lock directory is "
+				    "invalid: %s: not an absolute path", optarg);
+			else
+				uucpdir = optarg;
 			break;
 		case 'u':
 			lookup_user(&id, optarg);
@@ -368,9 +335,24 @@ main(int argc, char *argv[])
 	argv += optind;
 
 	if (listing) {
+		if (argc != 0 || ask)
+			usage();
+		if (list_consoles(stdout, consdir, rundir, script ?
+		    LIST_SCRIPT : LIST_TABLE) == -1 || fflush(stdout) != 0)
+			return EX_IOERR;
+		return 0;
+	}
+	if (script)
+		usage();
+	s->cin = STDIN_FILENO;
+	s->cout = STDOUT_FILENO;
+	if (ask) {
 		if (argc != 0)
 			usage();
-		return list(consdir, rundir);
+		s->idle = idle;
+		menu(s, consdir, rundir, chosen, sizeof(chosen));
+		argv[0] = chosen;
+		argc = 1;
 	}
 	if (argc != 1)
 		usage();
@@ -405,6 +387,8 @@ main(int argc, char *argv[])
 		fatal(EX_IOERR, "%s: %s: %s", con.name, con.device,
 		    strerror(errno));
 	}
+	if (droppriv)
+		lock_owner(id.uid, id.gid);
 	if (lock_dir(rundir) == -1)
 		fatal(EX_OSERR, "run directory %s: %s", rundir,
 		    strerror(errno));
@@ -429,9 +413,12 @@ main(int argc, char *argv[])
 			fatal(EX_OSERR, "run directory %s: %s", rundir,
 			    strerror(errno));
 		writer_lock(s, force);
-		if (!s->readonly && lock_record(s->wfd, &s->me) == -1)
-			fatal(EX_OSERR, "run directory %s: %s", rundir,
-			    strerror(errno));
+		if (!s->readonly) {
+			uucp_take(s, uucpdir, droppriv ? id.uid : (uid_t)-1);
+			if (lock_record(s->wfd, &s->me) == -1)
+				fatal(EX_OSERR, "run directory %s: %s", rundir,
+				    strerror(errno));
+		}
 	}
 	if (s->logger[0] == '\0' && !share_logger(s))
 		reader_lock(s);
@@ -447,8 +434,6 @@ main(int argc, char *argv[])
 	if (droppriv)
 		drop(&id);
 
-	s->cin = STDIN_FILENO;
-	s->cout = STDOUT_FILENO;
 	s->altbreak = altbreak;
 	s->idle = idle;
 	escape_init(&s->esc, esc);
@@ -472,5 +457,6 @@ main(int argc, char *argv[])
 		lock_clear(s->rfd);
 	if (!s->readonly)
 		lock_clear(s->wfd);
+	uucp_unlock();
 	return end == END_DEVICE || end == END_LOGGER ? EX_IOERR : 0;
 }

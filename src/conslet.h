@@ -17,6 +17,8 @@
 #ifndef CONSLET_H
 #define CONSLET_H
 
+#include <stdio.h>
+
 #include "console.h"
 
 #define BUF_LEN		65536	/* each direction of the relay */
@@ -69,6 +71,13 @@ enum {
 	END_TAKEN		/* write access taken, and no logger to stay on */
 };
 
+#define MENU_LINE	256	/* -m: longest answer kept */
+#define MENU_WAIT	60	/* -m: seconds to choose a console */
+#define MENU_TRIES	5	/* -m: wrong answers before it gives up */
+
+/* The forms of list_consoles(). */
+enum { LIST_TABLE, LIST_SCRIPT, LIST_MENU };
+
 #define REPLAY_DEFAULT	2048	/* -h: bytes of recent output on attach */
 #define LOCK_TRIES	50	/* 10 ms apart, for a holder still writing */
 
@@ -99,6 +108,8 @@ struct session {
 	struct telnet	 tn;
 	struct buf	 tocli;		/* device to client */
 	struct buf	 todev;		/* client to device */
+	unsigned char	 pre[MENU_LINE]; /* typed after the name at -m */
+	size_t		 prelen;
 };
 
 /* escape.c */
@@ -130,6 +141,12 @@ int	 telnet_binary_in(const struct session *);
 void	 comport_sb(struct session *, const unsigned char *, size_t);
 int	 comport_interval(const struct session *);
 void	 comport_poll(struct session *);
+
+/* list.c */
+int	 list_consoles(FILE *, const char *, const char *, int);
+
+/* menu.c */
+void	 menu(struct session *, const char *, const char *, char *, size_t);
 
 /* peer.c */
 void	 peer_describe(char *, size_t);

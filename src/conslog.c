@@ -44,9 +44,9 @@
 #endif
 
 #ifdef __GLIBC__
-#define OPTS	"+:Tb:C:L:n:p:R:"	/* GNU: stop at the console name */
+#define OPTS	"+:Tb:C:L:n:p:R:U:"	/* GNU: stop at the console name */
 #else
-#define OPTS	":Tb:C:L:n:p:R:"
+#define OPTS	":Tb:C:L:n:p:R:U:"
 #endif
 
 #define READ_LEN	65536
@@ -61,12 +61,15 @@ static struct logfile	 logf;
 static struct ring	 ring;
 static int		 dev = -1, rfd = -1;
 static int		 attached;	/* has been attached once */
+static const char	*uucpdir = UUCPDIR; /* -U, NULL for none */
+static pid_t		 uucp_told;	/* the UUCP holder last logged */
+static int		 uucp_warned;	/* no UUCP lock could be made */
 
 static void __attribute__((__noreturn__))
 usage(void)
 {
 	fatal(EX_USAGE, "usage: conslog [-T] [-b ringsize] [-C consdir] "
-	    "[-L log] [-n fd] [-p pidfile] [-R rundir] console");
+	    "[-L log] [-n fd] [-p pidfile] [-R rundir] [-U lockdir] console");
 }
 
 /* One logger per name: the ctl fifo, the fifos and the log are by name. */
@@ -120,6 +123,7 @@ attach(void)
 {
 	struct console	 c;
 	struct holder	 me;
+	pid_t		 other;
 	int		 fd;
 
 	if (console_find(&c, consdir, name) != CON_OK)
@@ -145,6 +149,29 @@ attach(void)
 		}
 		return -1;
 	}
+	if (uucp_lock(uucpdir, c.path, (uid_t)-1, &other) == -1) {
+		if (errno != EBUSY) {
+			if (!uucp_warned)
+				logit(LOG_WARNING, "%s: no UUCP lock in %s: %s",
+				    name, uucpdir, strerror(errno));
+			uucp_warned = 1;
+		} else {
+			/* cu or minicom has the port: wait, say so once */
+			if (other != uucp_told)
+				logit(LOG_NOTICE, "%s: %s is in use by pid %ld "
+				    "(UUCP lock in %s), waiting", name,
+				    c.device, (long)other, uucpdir);
+			uucp_told = other;
+			close(dev);
+			dev = -1;
+			if (fd != rfd) {
+				lock_clear(fd);
+				close(fd);
+			}
+			return -1;
+		}
+	}
+	uucp_flock(dev);
 	if (fd != rfd && rfd != -1) {
 		lock_clear(rfd);
 		close(rfd);
@@ -164,6 +191,8 @@ detach(void)
 {
 	close(dev);
 	dev = -1;
+	uucp_unlock();
+	uucp_told = 0;
 }
 
 static void
@@ -259,6 +288,15 @@ main(int argc, char *argv[])
 			break;
 		case 'R':
 			rundir = optarg;
+			break;
+		case 'U':
+			if (strcmp(optarg, "none") == 0)
+				uucpdir = NULL;
+			else if (optarg[0] != '/')
+				fatal(EX_USAGE, "UUCP lock directory is "
+				    "invalid: %s: not an absolute path", optarg);
+			else
+				uucpdir = optarg;
 			break;
 		case ':':
 			fatal(EX_USAGE, "option -%c needs a value", optopt);

@@ -31,15 +31,16 @@
 
 /*
  * A name may come from a client (an ssh forced command), so it is held to
- * [A-Za-z0-9._-], 1 to NAME_LEN bytes, no leading dot: it can name nothing
- * outside the console directory and nothing hidden in it.
+ * [A-Za-z0-9._-], 1 to NAME_LEN bytes, no leading dot or dash: it can name
+ * nothing outside the console directory, nothing hidden in it, and is never
+ * taken for an option.
  */
 int
 console_name_ok(const char *s)
 {
 	size_t	 i;
 
-	if (s[0] == '\0' || s[0] == '.')
+	if (s[0] == '\0' || s[0] == '.' || s[0] == '-')
 		return 0;
 	for (i = 0; s[i] != '\0'; i++) {
 		if (i >= NAME_LEN)

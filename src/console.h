@@ -33,6 +33,13 @@
 #ifndef RUNDIR
 #define RUNDIR		"/var/run/conslet"
 #endif
+#ifndef UUCPDIR
+#ifdef __linux__
+#define UUCPDIR		"/var/lock"		/* Linux: the FHS */
+#else
+#define UUCPDIR		"/var/spool/lock"	/* BSD: _PATH_UUCPLOCK */
+#endif
+#endif
 
 #define NAME_LEN	64	/* longest console name */
 #define PEER_LEN	128	/* longest peer description */
@@ -82,6 +89,7 @@ int	 console_name_ok(const char *);
 int	 console_find(struct console *, const char *, const char *);
 
 /* lock.c */
+void	 lock_owner(uid_t, gid_t);
 int	 lock_dir(const char *);
 int	 lock_take(const char *, const struct console *, const char *);
 int	 lock_file(const char *, const struct console *, const char *);
@@ -105,6 +113,12 @@ int	 line_break_hold(int, int);
 int	 line_modem(int, int, int);
 int	 line_modem_get(int);
 
+/* uucp.c */
+int	 uucp_lock(const char *, const char *, uid_t, pid_t *);
+pid_t	 uucp_holder(const char *, const char *);
+void	 uucp_unlock(void);
+void	 uucp_flock(int);
+
 /* signals.c */
 #define SIGBIT(s)	(1 << (s))
 int	 signals_catch(const int *);
@@ -113,6 +127,7 @@ int	 signals_taken(void);
 /* msg.c */
 void	 msg_init(const char *, int);
 void	 msg_vis(char *, size_t, const char *, size_t);
+void	 msg_write(const void *, size_t);
 void	 logit(int, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
 void	 fatal(int, const char *, ...)

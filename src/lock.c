@@ -56,13 +56,39 @@ lock_path(char *buf, size_t len, const char *rundir, const struct console *c,
 	return 0;
 }
 
+/*
+ * Who lock files and the run directory belong to when made: the user -u
+ * names, so that conslets that run as that user from the start (behind
+ * sshd, say) can open what those started as root made. -1: the maker.
+ */
+static uid_t	 owner_uid = (uid_t)-1;
+static gid_t	 owner_gid = (gid_t)-1;
+
+void
+lock_owner(uid_t uid, gid_t gid)
+{
+	owner_uid = uid;
+	owner_gid = gid;
+}
+
+static int
+owned(int fd)
+{
+	if (fd != -1 && owner_uid != (uid_t)-1 && geteuid() == 0)
+		(void)fchown(fd, owner_uid, owner_gid);
+	return fd;
+}
+
 /* Make sure the run directory is there; only its last part is created. */
 int
 lock_dir(const char *rundir)
 {
 	struct stat	 st;
 
-	if (mkdir(rundir, 0755) == -1 && errno != EEXIST)
+	if (mkdir(rundir, 0755) == 0) {
+		if (owner_uid != (uid_t)-1 && geteuid() == 0)
+			(void)chown(rundir, owner_uid, owner_gid);
+	} else if (errno != EEXIST)
 		return -1;
 	if (stat(rundir, &st) == -1)
 		return -1;
@@ -89,7 +115,7 @@ lock_take(const char *rundir, const struct console *c, const char *kind)
 	    O_CLOEXEC, 0644);
 	if (fd == -1 && errno == EAGAIN)
 		errno = EWOULDBLOCK;
-	return fd;
+	return owned(fd);
 }
 
 /*
@@ -104,7 +130,8 @@ lock_file(const char *rundir, const struct console *c, const char *kind)
 
 	if (lock_path(path, sizeof(path), rundir, c, kind) == -1)
 		return -1;
-	return open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	return owned(open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0644));
 }
 
 /* 0 when locked, -1 with errno EWOULDBLOCK when someone else holds it. */

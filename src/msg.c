@@ -56,6 +56,10 @@ msg_init(const char *name, int client)
 	openlog(name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	if (fstat(STDERR_FILENO, &st2) == -1 || S_ISSOCK(st2.st_mode))
 		return;
+	/* sshd without a terminal: stderr is the client's too, not a log */
+	if (client && getenv("SSH_CONNECTION") != NULL &&
+	    !isatty(STDERR_FILENO))
+		return;
 	err_ok = 1;
 	err_quiet = isatty(STDERR_FILENO);
 	if (fstat(STDOUT_FILENO, &st1) == 0 && st1.st_dev == st2.st_dev &&
@@ -125,10 +129,11 @@ notice_fmt(char *buf, size_t len, const char *fmt, ...)
 	return n;
 }
 
-/* Write all of buf to fd 1, waiting a bounded time for a slow client. */
-static void
-client_write(const char *buf, size_t len)
+/* Write all of p to fd 1, waiting a bounded time for a slow client. */
+void
+msg_write(const void *p, size_t len)
 {
+	const char	*buf = p;
 	struct pollfd	 pfd;
 	ssize_t		 n;
 
@@ -158,7 +163,7 @@ vtell(const char *fmt, va_list ap)
 	vformat(text, sizeof(text), fmt, ap);
 	n = snprintf(buf, sizeof(buf), "[conslet: %s]\r\n", text);
 	if (n > 0 && (size_t)n < sizeof(buf))
-		client_write(buf, n);
+		msg_write(buf, n);
 }
 
 /* A bracketed line straight to the client, outside the relay. */

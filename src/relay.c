@@ -338,6 +338,14 @@ relay(struct session *s)
 	}
 	if (s->tn.on)
 		telnet_start(s);
+	if (s->prelen > 0) {		/* typed on after the -m answer */
+		s->bytes_in += s->prelen;
+		if (s->tn.on)
+			telnet_input(s, s->pre, s->prelen);
+		else
+			escape_input(s, s->pre, s->prelen);
+		s->prelen = 0;
+	}
 	last = now_ms();
 	while (s->end == END_NONE) {
 		pfd[P_SIG].fd = sigfd;

@@ -235,6 +235,7 @@ share_taken(struct session *s)
 		}
 	}
 	lock_clear(s->wfd);
+	uucp_unlock();		/* before the taker can look for it */
 	(void)flock(s->wfd, LOCK_UN);
 	s->readonly = 1;
 	if (s->ctl != -1)

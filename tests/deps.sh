@@ -35,7 +35,10 @@ pgrep		cmd:pgrep				procps		-
 unshare		cmd:unshare				util-linux	-
 telnet		cmd:telnet				telnet		-
 expect		cmd:expect				expect		expect
-pyserial	py:serial				python3-serial	py311-pyserial'
+pyserial	py:serial				python3-serial	py311-pyserial
+sshd		file:/usr/sbin/sshd			openssh-server	-
+cu		cmd:cu					cu		-
+picocom		cmd:picocom				picocom		picocom'
 needs_fuzz='clang		cmd:clang-14				clang-14	-
 libFuzzer	fuzzer:clang-14				libclang-rt-14-dev	-'
 
