@@ -153,6 +153,7 @@ void	 peer_describe(char *, size_t);
 void	 peer_tune(int);
 
 /* relay.c */
+long long now_ms(void);
 int	 relay(struct session *);
 void	 session_send(struct session *, const void *, size_t);
 void	 session_notice(struct session *, const char *, ...)

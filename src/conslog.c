@@ -290,13 +290,7 @@ main(int argc, char *argv[])
 			rundir = optarg;
 			break;
 		case 'U':
-			if (strcmp(optarg, "none") == 0)
-				uucpdir = NULL;
-			else if (optarg[0] != '/')
-				fatal(EX_USAGE, "UUCP lock directory is "
-				    "invalid: %s: not an absolute path", optarg);
-			else
-				uucpdir = optarg;
+			uucpdir = uucp_dir(optarg);
 			break;
 		case ':':
 			fatal(EX_USAGE, "option -%c needs a value", optopt);

@@ -114,6 +114,7 @@ int	 line_modem(int, int, int);
 int	 line_modem_get(int);
 
 /* uucp.c */
+const char *uucp_dir(const char *);
 int	 uucp_lock(const char *, const char *, uid_t, pid_t *);
 pid_t	 uucp_holder(const char *, const char *);
 void	 uucp_unlock(void);

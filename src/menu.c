@@ -31,7 +31,6 @@
 #include <string.h>
 #include <sysexits.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "conslet.h"
@@ -54,15 +53,6 @@ struct answer {
 	int		 tstate;	/* M_* */
 	int		 telnet;
 };
-
-static long long
-ms_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* One byte of telnet: 1 if it is data. */
 static int
@@ -119,7 +109,7 @@ read_answer(struct session *s, struct answer *a, long long deadline)
 			n = s->prelen;
 			s->prelen = 0;
 		} else {
-			if ((left = deadline - ms_now()) <= 0)
+			if ((left = deadline - now_ms()) <= 0)
 				return -1;
 			if (poll(&pfd, 1, (int)left) == -1) {
 				if (errno == EINTR)
@@ -235,7 +225,7 @@ menu(struct session *s, const char *consdir, const char *rundir,
 	a.telnet = s->tn.on;
 	if (s->idle > 0 && s->idle < wait)
 		wait = s->idle;
-	deadline = ms_now() + wait * 1000LL;
+	deadline = now_ms() + wait * 1000LL;
 	for (;;) {
 		msg_write(MENU_PROMPT, sizeof(MENU_PROMPT) - 1);
 		if ((r = read_answer(s, &a, deadline)) == 0) {

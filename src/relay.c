@@ -171,7 +171,8 @@ session_who(struct session *s)
 	    s->con->name, s->me.peer, (long)s->me.pid, since);
 }
 
-static long long
+/* A monotonic clock in milliseconds. */
+long long
 now_ms(void)
 {
 	struct timespec	 ts;

@@ -35,12 +35,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "console.h"
 
 static char	 held[PATH_MAX];	/* the lock file this process made */
 static pid_t	 heldby;
+
+/* -U: an absolute path, or "none" (NULL) for no UUCP locks. */
+const char *
+uucp_dir(const char *arg)
+{
+	if (strcmp(arg, "none") == 0)
+		return NULL;
+	if (arg[0] != '/')
+		fatal(EX_USAGE, "UUCP lock directory is invalid: %s: not an "
+		    "absolute path", arg);
+	return arg;
+}
 
 /* DIR/LCK..NAME for the device path points at; -1 if it has no name. */
 static int
