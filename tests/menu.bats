@@ -170,7 +170,8 @@ run_menu() {
 	wait_file_contains "$SERVER_ERR" "pbx: attached by"
 	client_send c "abc"
 	wait_file_contains "$T/pbx.rec" "abc"
-	[ "$(cat "$T/pbx.rec")" = abc ]
+	printf abc >"$T/want"
+	assert_same_bytes "$T/want" "$T/pbx.rec"
 	# and then the usual telnet negotiation: WILL ECHO
 	wait_for grep -q -a -F $'\377\373\001' "$T/c.recv"
 }
