@@ -228,21 +228,23 @@ hog() {
 	random_bytes "$T/up" 4194304
 	# 16 MiB: more than every kernel buffer on the way can take
 	random_bytes "$T/down" 16777216
-	hog h --rcvbuf 65536 --send "$T/up"
+	hog h --rcvbuf 65536 --send "$T/up" --send-go "$T/h.send"
 	spid=$(session_pid)
 	wait_listed pbx 'in use by .*'
 	hwm=$(_vm_hwm "$spid")
 	cat "$T/down" >"$T/pbx.out" 3>&- &
 	writer=$!
 	track_pid "$writer"
-	# every keystroke reaches the guest while the output toward the
-	# client is stuck: the relay still reads the client
-	wait_file_size -t 60 "$T/pbx.rec" 4194304
-	wait_file_contains "$T/h.sent" sent
-	assert_same_bytes "$T/up" "$T/pbx.rec"
 	# conslet stops reading the device: its queue is full while the guest
 	# still has output to give
 	wait_for -t 30 _pty_queue_full "$(guest_tty pbx)"
+	_alive "$writer"
+	# and still reads the client: every keystroke reaches the guest
+	touch "$T/h.send"
+	wait_file_size -t 60 "$T/pbx.rec" 4194304
+	wait_file_contains "$T/h.sent" sent
+	assert_same_bytes "$T/up" "$T/pbx.rec"
+	_pty_queue_full "$(guest_tty pbx)"
 	_alive "$writer"
 	echo "peak RSS of conslet: $hwm kB at the start, $(_vm_hwm "$spid") kB while held back"
 	[ $(($(_vm_hwm "$spid") - hwm)) -lt 4096 ]

@@ -7,8 +7,8 @@ connection would be too slow or too coarse:
           pseudo-random moments, from a seed that replays the plan
   flood   open many connections at once to one console: one wins, every
           other is told who has it and is let go
-  hog     one client that may send a file without reading, or stay
-          silent, until told to read
+  hog     one client that may send a file (when told to) without
+          reading, or stay silent, until told to read
 
 conslet's pid for a connection comes from tcpserver -v's log, whose
 "ok PID ...::PORT" line names the client's port.  Every process started
@@ -314,6 +314,8 @@ def hog(a):
     with open(a.port_out, "w") as f:
         f.write("%d\n" % port)
     if a.send:
+        while a.send_go and not os.path.exists(a.send_go):
+            time.sleep(0.01)
         with open(a.send, "rb") as f:
             s.sendall(f.read())		# reads nothing meanwhile
     with open(a.sent_out, "w") as f:
@@ -353,6 +355,7 @@ def main():
     h.add_argument("--port", type=int, required=True)
     h.add_argument("--rcvbuf", type=int, default=0)
     h.add_argument("--send")
+    h.add_argument("--send-go")
     h.add_argument("--port-out", required=True)
     h.add_argument("--sent-out", required=True)
     h.add_argument("--go", required=True)
