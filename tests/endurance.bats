@@ -178,7 +178,8 @@ _reopened_is() {
 		line="cycle $i of 50: the guest prints this once"
 		guest_print pbx "$line"$'\r\n'
 		wait_file_contains "$LOGGER_LOG" "$line"
-		guest_hangup pbx
+		# a new pty, then the old one goes: never a dangling link,
+		# whose pty number another process could be given meanwhile
 		guest_reboot pbx
 		wait_for _reopened_is "$i"
 		printf '%s\r\n[conslog: console closed]\n[conslog: console reopened]\n' \
