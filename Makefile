@@ -42,7 +42,7 @@ PROGS =		src/conslet src/conslog
 TESTPROGS =	tests/fakeguest tests/nobreak.so tests/modemshim.so
 
 .SUFFIXES: .c .o
-.PHONY: all check demo test install uninstall clean lint fuzz
+.PHONY: all check demo test install uninstall clean lint fuzz valgrind
 
 all: $(PROGS)
 
@@ -128,3 +128,14 @@ fuzz:
 	@sh tests/deps.sh fuzz
 	@FUZZCC='$(FUZZCC)' FUZZTIME='$(FUZZTIME)' FUZZFLAGS='$(FUZZFLAGS)' \
 	    FUZZSRCS='$(FUZZSRCS)' FUZZLIBS='$(BSD_LIBS)' sh tests/fuzz/run.sh
+
+# valgrind's memcheck on a session of each program (tests/valgrind), on a
+# build without sanitizers, made afresh: a sanitizer build does not run
+# under valgrind.
+VGCFLAGS ?=	-O1 -g
+
+valgrind:
+	@sh tests/deps.sh valgrind
+	@$(MAKE) clean
+	@$(MAKE) all $(TESTPROGS) CFLAGS='$(VGCFLAGS)' SANITIZE=
+	bats tests/valgrind

@@ -25,7 +25,8 @@
  * reading, and writing "join PID MODE REPLAY PEER" to RUNDIR/NAME.ctl. The
  * logger opens the fifo for writing and removes its name, so a conslet
  * that dies leaves nothing behind; the name going away is the conslet's
- * sign that it is attached.
+ * sign that it is attached. One killed before it asked leaves its fifo:
+ * each join sweeps away those of processes that are gone.
  */
 
 #include <sys/types.h>
@@ -36,6 +37,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,12 +98,16 @@ path(char *buf, const char *rundir, const char *name, const char *suffix)
 	return 0;
 }
 
-/* Remove what a previous logger of this name left. */
+/*
+ * Remove what a previous logger of this name left (all), or only the
+ * fifos whose conslet is gone.
+ */
 static void
-clean(void)
+clean(int all)
 {
 	struct dirent	*de;
 	DIR		*d;
+	pid_t		 pid;
 	int		 dfd;
 
 	if ((dfd = open(subdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -110,9 +116,14 @@ clean(void)
 			close(dfd);
 		return;
 	}
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			(void)unlinkat(dfd, de->d_name, 0);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		pid = strtonum(de->d_name, 1, INT_MAX, NULL);
+		if (!all && pid != 0 && (kill(pid, 0) == 0 || errno != ESRCH))
+			continue;
+		(void)unlinkat(dfd, de->d_name, 0);
+	}
 	closedir(d);
 }
 
@@ -163,7 +174,7 @@ fan_init(const char *rundir, const char *name, struct ring *r,
 	/* the logger's group may attach: mode 0770 whatever the umask */
 	if (chmod(subdir, 0770) == -1)
 		return -1;
-	clean();
+	clean(1);
 	if (unlink(ctlpath) == -1 && errno != ENOENT)
 		return -1;
 	if (mkfifo(ctlpath, 0660) == -1 || chmod(ctlpath, 0660) == -1)
@@ -273,6 +284,7 @@ join(pid_t pid, int writer, size_t replay, const char *peer)
 	struct sub	*s;
 	int		 fd, n;
 
+	clean(0);
 	n = snprintf(fifo, sizeof(fifo), "%s/%ld", subdir, (long)pid);
 	if (n < 0 || (size_t)n >= sizeof(fifo))
 		return;
@@ -527,7 +539,7 @@ fan_close(void)
 		free(subs[i]);
 	}
 	nsubs = 0;
-	clean();
+	clean(1);
 	(void)rmdir(subdir);
 	(void)unlink(ctlpath);
 	(void)unlink(whopath);

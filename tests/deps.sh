@@ -1,15 +1,15 @@
 #!/bin/sh
-# deps.sh check|demo|fuzz: make sure what `make check`, `make demo` or
-# `make fuzz` needs is installed.  Silent when all is there; as root on
-# Debian or FreeBSD it installs what is missing; otherwise it prints the
-# command to run.
+# deps.sh check|demo|fuzz|valgrind: make sure what `make check`,
+# `make demo`, `make fuzz` or `make valgrind` needs is installed.  Silent
+# when all is there; as root on Debian or FreeBSD it installs what is
+# missing; otherwise it prints the command to run.
 #
 # DEPS_MISSING="cmd ..." pretends those commands are missing (to test this).
 
 set -u
 
 usage() {
-	echo "usage: sh tests/deps.sh check|demo|fuzz" >&2
+	echo "usage: sh tests/deps.sh check|demo|fuzz|valgrind" >&2
 	exit 2
 }
 
@@ -38,7 +38,10 @@ expect		cmd:expect				expect		expect
 pyserial	py:serial				python3-serial	py311-pyserial
 sshd		file:/usr/sbin/sshd			openssh-server	-
 cu		cmd:cu					cu		-
-picocom		cmd:picocom				picocom		picocom'
+picocom		cmd:picocom				picocom		picocom
+flock		cmd:flock				util-linux	-'
+needs_valgrind="$needs_check"'
+valgrind	cmd:valgrind				valgrind	valgrind'
 needs_fuzz='clang		cmd:clang-14				clang-14	-
 libFuzzer	fuzzer:clang-14				libclang-rt-14-dev	-'
 
@@ -46,6 +49,7 @@ case ${1:-} in
 check)	needs=$needs_check ;;
 demo)	needs=$needs_demo ;;
 fuzz)	needs=$needs_fuzz ;;
+valgrind)	needs=$needs_valgrind ;;
 *)	usage ;;
 esac
 

@@ -308,9 +308,11 @@ start_tcpserver() {
 	require tcpserver
 	_need_exec "$CONSLET" || return 1
 	log=$(_next_log tcpserver)
-	# -1 print the port, -H -R -l 0 no DNS or ident, -v log pids and status
+	# -1 print the port, -H -R -l 0 no DNS or ident, -v log pids and status;
+	# TCPSERVER_OPTS adds more (e.g. -c 300 -b 300 for a flood)
+	# shellcheck disable=SC2086
 	_spawn "$T/$log.out" "$T/$log.err" tcpserver -1 -v -H -R -l 0 \
-	    127.0.0.1 0 "$CONSLET" "$@"
+	    ${TCPSERVER_OPTS:-} 127.0.0.1 0 "$CONSLET" "$@"
 	SERVER_PID=$SPAWN_PID SERVER_KIND=tcpserver SERVER_ERR=$T/$log.err
 	wait_for _first_line_is_port "$T/$log.out" || {
 		cat "$SERVER_ERR" >&2
@@ -691,4 +693,29 @@ assert_same_bytes() {
 	echo "got (tail):" >&2
 	tail -c 64 "$2" | od -c | head -n 5 >&2
 	return 1
+}
+
+# _vm_hwm PID: peak resident set of the process, in kB.
+_vm_hwm() {
+	awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
+}
+
+# _vm_rss PID: resident set of the process now, in kB.
+_vm_rss() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
+# fd_count PID: how many descriptors the process has open.
+fd_count() {
+	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l
+}
+
+# _pty_queue_full TTY: the terminal's input queue (what its reader has not
+# read yet) is full: the line discipline holds at most 4 KiB.
+_pty_queue_full() {
+	local q
+	q=$(python3 -c 'import fcntl, os, sys, termios, struct
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+print(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0])' "$1")
+	[ "$q" -ge 4000 ]
 }
