@@ -40,7 +40,7 @@ PROGS =		src/conslet src/conslog
 TESTPROGS =	tests/fakeguest tests/nobreak.so tests/modemshim.so
 
 .SUFFIXES: .c .o
-.PHONY: all check demo test install uninstall clean lint fuzz
+.PHONY: all check demo test install uninstall clean lint fuzz bench
 
 all: $(PROGS)
 
@@ -110,7 +110,7 @@ uninstall:
 	    $(DESTDIR)$(SYSCONFDIR)/conslet/inetd.conf.sample
 
 clean:
-	rm -f $(PROGS) $(TESTPROGS) src/*.o
+	rm -f $(PROGS) $(TESTPROGS) src/*.o bench/bench
 
 # Fuzzing: libFuzzer targets for the telnet decoder (with RFC 2217) and
 # the escape parser, built with clang under ASan and UBSan and run for
@@ -126,3 +126,21 @@ fuzz:
 	@sh tests/deps.sh fuzz
 	@FUZZCC='$(FUZZCC)' FUZZTIME='$(FUZZTIME)' FUZZFLAGS='$(FUZZFLAGS)' \
 	    FUZZSRCS='$(FUZZSRCS)' FUZZLIBS='$(BSD_LIBS)' sh tests/fuzz/run.sh
+
+# Benchmark: conslet beside socat and ser2net on ptys and TCP loopback
+# (Linux: it reads /proc).  Not part of check.  See bench/README.
+BENCH_MIB ?=	64
+BENCH_REPS ?=	5
+BENCH_KEYS ?=	2000
+BENCH_CONNECTS ?= 20
+BENCH_FANMIB ?=	4
+BENCH_RELAYS ?=
+
+bench/bench: bench/bench.c
+	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -o $@ bench/bench.c -lutil
+
+bench:
+	@sh tests/deps.sh bench
+	@$(MAKE) all bench/bench
+	bench/bench -b src -m $(BENCH_MIB) -r $(BENCH_REPS) -k $(BENCH_KEYS) \
+	    -c $(BENCH_CONNECTS) -f $(BENCH_FANMIB) $(BENCH_RELAYS)

@@ -1,6 +1,6 @@
 #!/bin/sh
-# deps.sh check|demo|fuzz: make sure what `make check`, `make demo` or
-# `make fuzz` needs is installed.  Silent when all is there; as root on
+# deps.sh check|demo|fuzz|bench: make sure what `make check`, `make demo`,
+# `make fuzz` or `make bench` needs is installed.  Silent when all is there; as root on
 # Debian or FreeBSD it installs what is missing; otherwise it prints the
 # command to run.
 #
@@ -9,7 +9,7 @@
 set -u
 
 usage() {
-	echo "usage: sh tests/deps.sh check|demo|fuzz" >&2
+	echo "usage: sh tests/deps.sh check|demo|fuzz|bench" >&2
 	exit 2
 }
 
@@ -38,11 +38,15 @@ expect		cmd:expect				expect		expect
 pyserial	py:serial				python3-serial	py311-pyserial'
 needs_fuzz='clang		cmd:clang-14				clang-14	-
 libFuzzer	fuzzer:clang-14				libclang-rt-14-dev	-'
+needs_bench="$needs_demo"'
+socat		cmd:socat				socat		socat
+ser2net		cmd:ser2net				ser2net		ser2net'
 
 case ${1:-} in
 check)	needs=$needs_check ;;
 demo)	needs=$needs_demo ;;
 fuzz)	needs=$needs_fuzz ;;
+bench)	needs=$needs_bench ;;
 *)	usage ;;
 esac
 
