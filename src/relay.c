@@ -327,7 +327,7 @@ relay(struct session *s)
 	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT, SIGUSR1, 0 };
 	struct pollfd	 pfd[P_MAX];
 	long long	 last, left, nextm = 0;
-	int		 cinfl, coutfl, timeout, sigfd, got, room;
+	int		 cinfl, coutfl, timeout, sigfd, got, room, fresh = 0;
 
 	if ((sigfd = signals_catch(sigs)) == -1 ||
 	    nonblock(s->cin, &cinfl) == -1 ||
@@ -416,9 +416,10 @@ relay(struct session *s)
 			break;
 		}
 		if (pfd[P_SRC].revents & (POLLIN | POLLERR | POLLHUP)) {
-			if (pfd[P_SRC].events & POLLIN)
+			if (pfd[P_SRC].events & POLLIN) {
 				source_read(s);
-			else if (!(pfd[P_SRC].revents & POLLIN))
+				fresh = 1;
+			} else if (!(pfd[P_SRC].revents & POLLIN))
 				s->end = s->src == s->dev ? END_DEVICE :
 				    END_LOGGER;	/* hung up */
 		}
@@ -427,9 +428,23 @@ relay(struct session *s)
 			if (pfd[P_CIN].events & POLLIN) {
 				client_read(s);
 				last = now_ms();
+				fresh = 1;
 			} else if (!(pfd[P_CIN].revents & POLLIN))
 				s->end = END_CLIENT;	/* hung up */
 		}
+		/*
+		 * What was just read goes out now, not after one more poll:
+		 * a keystroke's echo costs two polls, not four.  What does
+		 * not fit waits for POLLOUT as before.
+		 */
+		if (!fresh || s->end != END_NONE)
+			continue;
+		fresh = 0;
+		if (s->todev.len > 0 && drain(s->dev, &s->todev) == -1)
+			s->end = END_DEVICE;
+		if (s->end == END_NONE && s->tocli.len > 0 &&
+		    !s->tn.suspended && drain(s->cout, &s->tocli) == -1)
+			s->end = END_CLIENT;
 	}
 	farewell(s);
 	if (cinfl != -1)
