@@ -37,6 +37,7 @@
 #include "conslet.h"
 
 #define FLUSH_MS	5000	/* how long pending bytes may take at the end */
+#define READ_MIN	(BUF_LEN / 4)	/* least room worth a read */
 
 enum { P_SIG, P_CIN, P_COUT, P_DEV, P_SRC, P_MAX };
 
@@ -64,14 +65,40 @@ buf_consume(struct buf *b, size_t n)
 		b->off = 0;
 }
 
-/* Append what fits; the caller has made sure it does. */
+/* Room after the pending bytes, without moving them. */
+static size_t
+buf_tail(const struct buf *b)
+{
+	return sizeof(b->data) - b->off - b->len;
+}
+
+/*
+ * Room at the end for the next read.  The pending bytes move to the
+ * front only when that costs no more than the room it gains, so a
+ * reader that drains a little at a time (a pty takes about 4 KiB a
+ * write) does not cost a copy of all that waits on every read.
+ */
+static size_t
+buf_space(struct buf *b)
+{
+	if (b->off >= b->len)
+		buf_compact(b);
+	return buf_tail(b);
+}
+
+/*
+ * Append what fits; the caller has made sure it does.  The pending
+ * bytes move to the front only when the end has no room: a slow reader
+ * must not cost a copy of what waits for it on every append.
+ */
 static void
 buf_add(struct buf *b, const void *p, size_t n)
 {
 	if (n > buf_room(b))
 		n = buf_room(b);
-	buf_compact(b);
-	memcpy(b->data + b->len, p, n);
+	if (n > buf_tail(b))
+		buf_compact(b);
+	memcpy(b->data + b->off + b->len, p, n);
 	b->len += n;
 }
 
@@ -193,7 +220,7 @@ client_read(struct session *s)
 	 * BRK) is 2 bytes that can become the 3 of CR ~ ^B, and a ~ held
 	 * from the last read comes back as one more.
 	 */
-	want = (buf_room(&s->todev) - 4) / 3 * 2;
+	want = (buf_space(&s->todev) - 4) / 3 * 2;
 	/* telnet: room for the answers, at least NOTICE_ROOM / 2 */
 	if (s->tn.on && want > buf_room(&s->tocli) - NOTICE_ROOM / 2)
 		want = buf_room(&s->tocli) - NOTICE_ROOM / 2;
@@ -215,20 +242,20 @@ source_read(struct session *s)
 	struct buf	*b = &s->tocli;
 	ssize_t		 n;
 
-	unsigned char	 raw[BUF_LEN / 2];
+	unsigned char	 raw[BUF_LEN / 2], *end;
 	size_t		 want;
 
-	buf_compact(b);
-	want = buf_room(b) - NOTICE_ROOM;
+	want = buf_space(b) - NOTICE_ROOM;
+	end = b->data + b->off + b->len;
 	if (!s->tn.on)
-		n = read(s->src, b->data + b->len, want);
+		n = read(s->src, end, want);
 	else if ((n = read(s->src, raw, (want - 1) / 2)) > 0)
 		/* IAC doubled, CR NUL: at most 2 * n + 1 bytes */
-		b->len += telnet_output(s, raw, n, b->data + b->len) - n;
+		b->len += telnet_output(s, raw, n, end) - n;
 	if (n > 0) {
 		b->len += n;
 		s->bytes_out += n;
-		s->midline = b->data[b->len - 1] != '\n';
+		s->midline = b->data[b->off + b->len - 1] != '\n';
 	} else if (n == 0 || (errno != EAGAIN && errno != EINTR))
 		s->end = s->src == s->dev ? END_DEVICE : END_LOGGER;
 }
@@ -344,13 +371,13 @@ relay(struct session *s)
 		pfd[P_SIG].events = POLLIN;
 		/* stop reading the client until both its buffers have room */
 		pfd[P_CIN].fd = s->cin;
-		pfd[P_CIN].events = buf_room(&s->todev) > 8 &&
+		pfd[P_CIN].events = buf_space(&s->todev) >= READ_MIN &&
 		    buf_room(&s->tocli) >= NOTICE_ROOM ? POLLIN : 0;
 		pfd[P_COUT].fd = s->cout;
 		pfd[P_COUT].events = s->tocli.len > 0 && !s->tn.suspended ?
 		    POLLOUT : 0;
 		/* the console's output: from the device, or the logger's fifo */
-		room = buf_room(&s->tocli) > NOTICE_ROOM + 2;
+		room = buf_space(&s->tocli) >= NOTICE_ROOM + READ_MIN;
 		pfd[P_SRC].fd = s->src;
 		pfd[P_SRC].events = room ? POLLIN : 0;
 		/*
