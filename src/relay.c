@@ -38,6 +38,7 @@
 
 #define FLUSH_MS	5000	/* how long pending bytes may take at the end */
 #define READ_MIN	(BUF_LEN / 4)	/* least room worth a read */
+#define BURST		1024	/* a read this long: more may be waiting */
 
 enum { P_SIG, P_CIN, P_COUT, P_DEV, P_SRC, P_MAX };
 
@@ -243,13 +244,24 @@ source_read(struct session *s)
 	ssize_t		 n;
 
 	unsigned char	 raw[BUF_LEN / 2], *end;
-	size_t		 want;
+	size_t		 want, got;
 
 	want = buf_space(b) - NOTICE_ROOM;
 	end = b->data + b->off + b->len;
-	if (!s->tn.on)
-		n = read(s->src, end, want);
-	else if ((n = read(s->src, raw, (want - 1) / 2)) > 0)
+	if (!s->tn.on) {
+		/*
+		 * A pty gives at most 4 KiB a read: in a burst, read on
+		 * and pass on the lot at once.  An end of file or error
+		 * after some bytes is seen again on the next round.
+		 */
+		got = 0;
+		do {
+			if ((n = read(s->src, end + got, want - got)) > 0)
+				got += n;
+		} while (n >= BURST && want - got >= BURST);
+		if (got > 0)
+			n = got;
+	} else if ((n = read(s->src, raw, (want - 1) / 2)) > 0)
 		/* IAC doubled, CR NUL: at most 2 * n + 1 bytes */
 		b->len += telnet_output(s, raw, n, end) - n;
 	if (n > 0) {
