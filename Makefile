@@ -42,7 +42,7 @@ PROGS =		src/conslet src/conslog
 TESTPROGS =	tests/fakeguest tests/nobreak.so tests/modemshim.so
 
 .SUFFIXES: .c .o
-.PHONY: all check demo test install uninstall clean lint fuzz valgrind
+.PHONY: all check demo test install uninstall clean lint fuzz valgrind bench
 
 all: $(PROGS)
 
@@ -112,7 +112,7 @@ uninstall:
 	    $(DESTDIR)$(SYSCONFDIR)/conslet/inetd.conf.sample
 
 clean:
-	rm -f $(PROGS) $(TESTPROGS) src/*.o
+	rm -f $(PROGS) $(TESTPROGS) src/*.o bench/bench
 
 # Fuzzing: libFuzzer targets for the telnet decoder (with RFC 2217) and
 # the escape parser, built with clang under ASan and UBSan and run for
@@ -139,3 +139,21 @@ valgrind:
 	@$(MAKE) clean
 	@$(MAKE) all $(TESTPROGS) CFLAGS='$(VGCFLAGS)' SANITIZE=
 	bats tests/valgrind
+
+# Benchmark: conslet beside socat and ser2net on ptys and TCP loopback
+# (Linux: it reads /proc).  Not part of check.  See bench/README.
+BENCH_MIB ?=	64
+BENCH_REPS ?=	5
+BENCH_KEYS ?=	2000
+BENCH_CONNECTS ?= 20
+BENCH_FANMIB ?=	4
+BENCH_RELAYS ?=
+
+bench/bench: bench/bench.c
+	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -o $@ bench/bench.c -lutil
+
+bench:
+	@sh tests/deps.sh bench
+	@$(MAKE) all bench/bench
+	bench/bench -b src -m $(BENCH_MIB) -r $(BENCH_REPS) -k $(BENCH_KEYS) \
+	    -c $(BENCH_CONNECTS) -f $(BENCH_FANMIB) $(BENCH_RELAYS)

@@ -50,6 +50,7 @@
 #endif
 
 #define READ_LEN	65536
+#define BURST		1024	/* a read this long: more may be waiting */
 #define BACKOFF_MIN	100	/* ms between attempts to reopen */
 #define BACKOFF_MAX	5000
 
@@ -245,8 +246,9 @@ main(int argc, char *argv[])
 	const char	*errstr, *logarg = NULL, *pidpath = NULL;
 	long long	 ringsize = RING_DEFAULT, next = 0;
 	int		 ch, notify = -1, sigfd, got, nsub, backoff = 0;
-	int		 announced = 0, timeout;
+	int		 announced = 0, timeout, gone;
 	ssize_t		 r;
+	size_t		 len;
 	struct timespec	 ts;
 	pid_t		 other;
 	struct holder	 other_h;
@@ -385,12 +387,23 @@ main(int argc, char *argv[])
 		if (pfd[1].revents & POLLIN)
 			fan_ctl_read();
 		if (dev != -1 && pfd[2].revents != 0) {
-			r = read(dev, buf, sizeof(buf));
-			if (r > 0) {
-				log_write(&logf, buf, r);
-				ring_add(&ring, buf, r);
-			} else if (r == 0 || (errno != EAGAIN &&
-			    errno != EINTR)) {
+			/*
+			 * A pty gives at most 4 KiB a read: in a burst, read
+			 * on, and log and pass on the lot at once.
+			 */
+			len = 0;
+			do {
+				if ((r = read(dev, buf + len,
+				    sizeof(buf) - len)) > 0)
+					len += r;
+			} while (r >= BURST && sizeof(buf) - len >= BURST);
+			gone = r == 0 || (r == -1 && errno != EAGAIN &&
+			    errno != EINTR);
+			if (len > 0) {
+				log_write(&logf, buf, len);
+				ring_add(&ring, buf, len);
+			}
+			if (gone) {
 				detach();
 				log_note(&logf, "console closed");
 				fan_notice("console closed");

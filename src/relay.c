@@ -37,6 +37,8 @@
 #include "conslet.h"
 
 #define FLUSH_MS	5000	/* how long pending bytes may take at the end */
+#define READ_MIN	(BUF_LEN / 4)	/* least room worth a read */
+#define BURST		1024	/* a read this long: more may be waiting */
 
 enum { P_SIG, P_CIN, P_COUT, P_DEV, P_SRC, P_MAX };
 
@@ -64,14 +66,40 @@ buf_consume(struct buf *b, size_t n)
 		b->off = 0;
 }
 
-/* Append what fits; the caller has made sure it does. */
+/* Room after the pending bytes, without moving them. */
+static size_t
+buf_tail(const struct buf *b)
+{
+	return sizeof(b->data) - b->off - b->len;
+}
+
+/*
+ * Room at the end for the next read.  The pending bytes move to the
+ * front only when that costs no more than the room it gains, so a
+ * reader that drains a little at a time (a pty takes about 4 KiB a
+ * write) does not cost a copy of all that waits on every read.
+ */
+static size_t
+buf_space(struct buf *b)
+{
+	if (b->off >= b->len)
+		buf_compact(b);
+	return buf_tail(b);
+}
+
+/*
+ * Append what fits; the caller has made sure it does.  The pending
+ * bytes move to the front only when the end has no room: a slow reader
+ * must not cost a copy of what waits for it on every append.
+ */
 static void
 buf_add(struct buf *b, const void *p, size_t n)
 {
 	if (n > buf_room(b))
 		n = buf_room(b);
-	buf_compact(b);
-	memcpy(b->data + b->len, p, n);
+	if (n > buf_tail(b))
+		buf_compact(b);
+	memcpy(b->data + b->off + b->len, p, n);
 	b->len += n;
 }
 
@@ -194,7 +222,7 @@ client_read(struct session *s)
 	 * BRK) is 2 bytes that can become the 3 of CR ~ ^B, and a ~ held
 	 * from the last read comes back as one more.
 	 */
-	want = (buf_room(&s->todev) - 4) / 3 * 2;
+	want = (buf_space(&s->todev) - 4) / 3 * 2;
 	/* telnet: room for the answers, at least NOTICE_ROOM / 2 */
 	if (s->tn.on && want > buf_room(&s->tocli) - NOTICE_ROOM / 2)
 		want = buf_room(&s->tocli) - NOTICE_ROOM / 2;
@@ -216,20 +244,31 @@ source_read(struct session *s)
 	struct buf	*b = &s->tocli;
 	ssize_t		 n;
 
-	unsigned char	 raw[BUF_LEN / 2];
-	size_t		 want;
+	unsigned char	 raw[BUF_LEN / 2], *end;
+	size_t		 want, got;
 
-	buf_compact(b);
-	want = buf_room(b) - NOTICE_ROOM;
-	if (!s->tn.on)
-		n = read(s->src, b->data + b->len, want);
-	else if ((n = read(s->src, raw, (want - 1) / 2)) > 0)
+	want = buf_space(b) - NOTICE_ROOM;
+	end = b->data + b->off + b->len;
+	if (!s->tn.on) {
+		/*
+		 * A pty gives at most 4 KiB a read: in a burst, read on
+		 * and pass on the lot at once.  An end of file or error
+		 * after some bytes is seen again on the next round.
+		 */
+		got = 0;
+		do {
+			if ((n = read(s->src, end + got, want - got)) > 0)
+				got += n;
+		} while (n >= BURST && want - got >= BURST);
+		if (got > 0)
+			n = got;
+	} else if ((n = read(s->src, raw, (want - 1) / 2)) > 0)
 		/* IAC doubled, CR NUL: at most 2 * n + 1 bytes */
-		b->len += telnet_output(s, raw, n, b->data + b->len) - n;
+		b->len += telnet_output(s, raw, n, end) - n;
 	if (n > 0) {
 		b->len += n;
 		s->bytes_out += n;
-		s->midline = b->data[b->len - 1] != '\n';
+		s->midline = b->data[b->off + b->len - 1] != '\n';
 	} else if (n == 0 || (errno != EAGAIN && errno != EINTR))
 		s->end = s->src == s->dev ? END_DEVICE : END_LOGGER;
 }
@@ -328,7 +367,7 @@ relay(struct session *s)
 	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT, SIGUSR1, 0 };
 	struct pollfd	 pfd[P_MAX];
 	long long	 last, left, nextm = 0;
-	int		 cinfl, coutfl, timeout, sigfd, got, room;
+	int		 cinfl, coutfl, timeout, sigfd, got, room, fresh = 0;
 
 	if ((sigfd = signals_catch(sigs)) == -1 ||
 	    nonblock(s->cin, &cinfl) == -1 ||
@@ -353,13 +392,13 @@ relay(struct session *s)
 		pfd[P_SIG].events = POLLIN;
 		/* stop reading the client until both its buffers have room */
 		pfd[P_CIN].fd = s->cin;
-		pfd[P_CIN].events = buf_room(&s->todev) > 8 &&
+		pfd[P_CIN].events = buf_space(&s->todev) >= READ_MIN &&
 		    buf_room(&s->tocli) >= NOTICE_ROOM ? POLLIN : 0;
 		pfd[P_COUT].fd = s->cout;
 		pfd[P_COUT].events = s->tocli.len > 0 && !s->tn.suspended ?
 		    POLLOUT : 0;
 		/* the console's output: from the device, or the logger's fifo */
-		room = buf_room(&s->tocli) > NOTICE_ROOM + 2;
+		room = buf_space(&s->tocli) >= NOTICE_ROOM + READ_MIN;
 		pfd[P_SRC].fd = s->src;
 		pfd[P_SRC].events = room ? POLLIN : 0;
 		/*
@@ -425,9 +464,10 @@ relay(struct session *s)
 			break;
 		}
 		if (pfd[P_SRC].revents & (POLLIN | POLLERR | POLLHUP)) {
-			if (pfd[P_SRC].events & POLLIN)
+			if (pfd[P_SRC].events & POLLIN) {
 				source_read(s);
-			else if (!(pfd[P_SRC].revents & POLLIN))
+				fresh = 1;
+			} else if (!(pfd[P_SRC].revents & POLLIN))
 				s->end = s->src == s->dev ? END_DEVICE :
 				    END_LOGGER;	/* hung up */
 		}
@@ -436,9 +476,23 @@ relay(struct session *s)
 			if (pfd[P_CIN].events & POLLIN) {
 				client_read(s);
 				last = now_ms();
+				fresh = 1;
 			} else if (!(pfd[P_CIN].revents & POLLIN))
 				s->end = END_CLIENT;	/* hung up */
 		}
+		/*
+		 * What was just read goes out now, not after one more poll:
+		 * a keystroke's echo costs two polls, not four.  What does
+		 * not fit waits for POLLOUT as before.
+		 */
+		if (!fresh || s->end != END_NONE)
+			continue;
+		fresh = 0;
+		if (s->todev.len > 0 && drain(s->dev, &s->todev) == -1)
+			s->end = END_DEVICE;
+		if (s->end == END_NONE && s->tocli.len > 0 &&
+		    !s->tn.suspended && drain(s->cout, &s->tocli) == -1)
+			s->end = END_CLIENT;
 	}
 	farewell(s);
 	if (cinfl != -1)

@@ -1,15 +1,15 @@
 #!/bin/sh
-# deps.sh check|demo|fuzz|valgrind: make sure what `make check`,
-# `make demo`, `make fuzz` or `make valgrind` needs is installed.  Silent
-# when all is there; as root on Debian or FreeBSD it installs what is
-# missing; otherwise it prints the command to run.
+# deps.sh check|demo|fuzz|valgrind|bench: make sure what `make check`,
+# `make demo`, `make fuzz`, `make valgrind` or `make bench` needs is
+# installed.  Silent when all is there; as root on Debian or FreeBSD it
+# installs what is missing; otherwise it prints the command to run.
 #
 # DEPS_MISSING="cmd ..." pretends those commands are missing (to test this).
 
 set -u
 
 usage() {
-	echo "usage: sh tests/deps.sh check|demo|fuzz|valgrind" >&2
+	echo "usage: sh tests/deps.sh check|demo|fuzz|valgrind|bench" >&2
 	exit 2
 }
 
@@ -44,12 +44,16 @@ needs_valgrind="$needs_check"'
 valgrind	cmd:valgrind				valgrind	valgrind'
 needs_fuzz='clang		cmd:clang-14				clang-14	-
 libFuzzer	fuzzer:clang-14				libclang-rt-14-dev	-'
+needs_bench="$needs_demo"'
+socat		cmd:socat				socat		socat
+ser2net		cmd:ser2net				ser2net		ser2net'
 
 case ${1:-} in
 check)	needs=$needs_check ;;
 demo)	needs=$needs_demo ;;
 fuzz)	needs=$needs_fuzz ;;
 valgrind)	needs=$needs_valgrind ;;
+bench)	needs=$needs_bench ;;
 *)	usage ;;
 esac
 
