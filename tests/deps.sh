@@ -1,15 +1,15 @@
 #!/bin/sh
-# deps.sh check|demo|fuzz: make sure what `make check`, `make demo` or
-# `make fuzz` needs is installed.  Silent when all is there; as root on
-# Debian or FreeBSD it installs what is missing; otherwise it prints the
-# command to run.
+# deps.sh check|demo|fuzz|guest: make sure what `make check`, `make demo`,
+# `make fuzz` or `make guest` needs is installed.  Silent when all is
+# there; as root on Debian or FreeBSD it installs what is missing;
+# otherwise it prints the command to run.
 #
 # DEPS_MISSING="cmd ..." pretends those commands are missing (to test this).
 
 set -u
 
 usage() {
-	echo "usage: sh tests/deps.sh check|demo|fuzz" >&2
+	echo "usage: sh tests/deps.sh check|demo|fuzz|guest" >&2
 	exit 2
 }
 
@@ -38,11 +38,21 @@ expect		cmd:expect				expect		expect
 pyserial	py:serial				python3-serial	py311-pyserial'
 needs_fuzz='clang		cmd:clang-14				clang-14	-
 libFuzzer	fuzzer:clang-14				libclang-rt-14-dev	-'
+# The guest test boots a Debian kernel (fetched with apt-get download,
+# never installed) with a busybox initramfs: Linux only.
+needs_guest="$needs_demo"'
+bats		cmd:bats				bats		bats-core
+socat		cmd:socat				socat		socat
+python3		cmd:python3				python3		python3
+qemu		cmd:qemu-system-x86_64			qemu-system-x86	-
+busybox		static:/bin/busybox			busybox-static	-
+cpio		cmd:cpio				cpio		-'
 
 case ${1:-} in
 check)	needs=$needs_check ;;
 demo)	needs=$needs_demo ;;
 fuzz)	needs=$needs_fuzz ;;
+guest)	needs=$needs_guest ;;
 *)	usage ;;
 esac
 
@@ -80,6 +90,8 @@ present() {
 	fuzzer:*)	# the compiler links a libFuzzer target (on Debian
 		# its runtime is a package of its own)
 		fuzzer_links "${2#fuzzer:}" ;;
+	static:*)	# a statically linked program (for an initramfs)
+		[ -x "${2#static:}" ] && ! ldd "${2#static:}" >/dev/null 2>&1 ;;
 	nc:)	# The OpenBSD netcat: the tests use its -N and -n.
 		command -v nc >/dev/null 2>&1 &&
 		    { nc -h 2>&1 | grep -q OpenBSD ||
