@@ -7,6 +7,7 @@
 set -u
 
 dir=${1:?usage: sh tests/guest/initramfs.sh DIR}
+dir=$(mkdir -p "$dir" && cd "$dir" && pwd) || exit 1
 out=$dir/initramfs.gz
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -29,7 +30,6 @@ if [ -f "$out" ] && [ -z "$(find "$bb" "$here/init" -newer "$out")" ]; then
 	exit 0
 fi
 
-mkdir -p "$dir" || exit 1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/initramfs.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM

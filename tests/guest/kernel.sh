@@ -1,6 +1,6 @@
 #!/bin/sh
-# kernel.sh DIR: make sure DIR holds a Debian cloud kernel, DIR/vmlinuz-VERSION,
-# and print its path.  The versioned linux-image package is fetched with
+# kernel.sh DIR: make sure DIR holds a Debian cloud kernel,
+# DIR/vmlinuz-VERSION, and print its path.  The versioned linux-image package is fetched with
 # `apt-get download` and only its boot/vmlinuz-* is taken out: nothing is
 # installed, the host's boot setup is left alone.  A kernel already in DIR
 # for the version apt would give is used as it is.
@@ -8,6 +8,7 @@
 set -u
 
 dir=${1:?usage: sh tests/guest/kernel.sh DIR}
+dir=$(mkdir -p "$dir" && cd "$dir" && pwd) || exit 1
 
 # the image the cloud kernel's metapackage depends on, e.g.
 # linux-image-6.1.0-56-cloud-amd64
@@ -16,7 +17,10 @@ pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
 if [ -z "$pkg" ]; then
 	# no package lists, or no apt: a kernel fetched before will do
 	for k in "$dir"/vmlinuz-*; do
-		[ -f "$k" ] && echo "$k" && exit 0
+		case $k in
+		*.version) ;;
+		*) [ -f "$k" ] && echo "$k" && exit 0 ;;
+		esac
 	done
 	echo "kernel.sh: no linux-image-cloud-amd64 known to apt-cache" \
 	    "(run apt-get update)" >&2
@@ -28,9 +32,7 @@ if [ -f "$dir/vmlinuz-$ver" ]; then
 	exit 0
 fi
 
-mkdir -p "$dir" || exit 1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kernel.XXXXXX") || exit 1
-chmod 755 "$tmp"	# apt's unprivileged downloader writes there as root
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
 # apt-get download writes into the current directory
@@ -46,11 +48,11 @@ if [ -z "$deb" ]; then
 	echo "kernel.sh: apt-get download $pkg gave no .deb" >&2
 	exit 1
 fi
-dpkg-deb --fsys-tarfile "$deb" | (cd "$tmp" && tar -x "./boot/vmlinuz-$ver") ||
-    {
+if ! dpkg-deb --fsys-tarfile "$deb" |
+    (cd "$tmp" && tar -x "./boot/vmlinuz-$ver"); then
 	echo "kernel.sh: no boot/vmlinuz-$ver in $deb" >&2
 	exit 1
-}
+fi
 # the package's version, for the record
 dpkg-deb -f "$deb" Version >"$dir/vmlinuz-$ver.version" 2>/dev/null
 mv "$tmp/boot/vmlinuz-$ver" "$dir/vmlinuz-$ver" || exit 1
