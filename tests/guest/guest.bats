@@ -83,11 +83,18 @@ boot() {
 		cat "$T/qmp.err" >&2
 		return 1
 	}
+	BOOT_START=$(_now_us)
 }
 
-# wait_prompt: wait until the guest's shell has prompted in the log.
+# wait_prompt: wait until the guest's shell has prompted in the log; say
+# how long the boot took.
 wait_prompt() {
-	wait_file_contains -t "$GUEST_TIMEOUT" "$LOGGER_LOG" "guest# "
+	local us
+	wait_file_contains -t "$GUEST_TIMEOUT" "$LOGGER_LOG" "guest# " ||
+	    return 1
+	us=$(($(_now_us) - BOOT_START))
+	printf '# booted to a prompt in %d.%02d s\n' $((us / 1000000)) \
+	    $((us % 1000000 / 10000)) >&3
 }
 
 # The kernel's line as it powers off: "[    3.617800] reboot: Power down".
@@ -156,6 +163,10 @@ run_in() {
 	wait_file_contains "$T/v.recv" $'\r\nstill 42\r\n'
 
 	wpeer=$(peer_of w)
+	# The link goes first: QEMU's pty number is free once it exits, the
+	# next pty anyone opens may get it, and conslog, trying the link
+	# again at once, would open that one.
+	rm "$T/consoles/vm"
 
 	# The kernel's last word, "reboot: Power down", is there when it was
 	# read before QEMU closed the pty: a hung-up pty reads end of file,
