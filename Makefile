@@ -42,7 +42,8 @@ PROGS =		src/conslet src/conslog
 TESTPROGS =	tests/fakeguest tests/nobreak.so tests/modemshim.so
 
 .SUFFIXES: .c .o
-.PHONY: all check demo test install uninstall clean lint fuzz valgrind bench
+.PHONY: all check demo test install uninstall clean lint fuzz valgrind bench \
+		guest
 
 all: $(PROGS)
 
@@ -82,6 +83,19 @@ demo:
 	@sh tests/deps.sh demo
 	@$(MAKE) all $(TESTPROGS)
 	@sh tests/demo.sh
+
+# A real guest: a Debian cloud kernel (fetched with apt-get download,
+# never installed) and a busybox initramfs under qemu-system-x86_64 (TCG),
+# logged and served; both are kept in tests/guest/cache for the next run.
+GUESTCACHE =	tests/guest/cache
+
+guest:
+	@sh tests/deps.sh guest
+	@$(MAKE) all
+	@k=`sh tests/guest/kernel.sh $(GUESTCACHE)` && \
+	    i=`sh tests/guest/initramfs.sh $(GUESTCACHE)` && \
+	    echo "guest: kernel $$k, initramfs $$i" && \
+	    GUEST_KERNEL=$$k GUEST_INITRD=$$i bats tests/guest
 
 lint:
 	mandoc -T lint -W warning man/conslet.8 man/conslog.8

@@ -1,15 +1,16 @@
 #!/bin/sh
-# deps.sh check|demo|fuzz|valgrind|bench: make sure what `make check`,
-# `make demo`, `make fuzz`, `make valgrind` or `make bench` needs is
-# installed.  Silent when all is there; as root on Debian or FreeBSD it
-# installs what is missing; otherwise it prints the command to run.
+# deps.sh check|demo|fuzz|valgrind|bench|guest: make sure what `make
+# check`, `make demo`, `make fuzz`, `make valgrind`, `make bench` or `make
+# guest` needs is installed.  Silent when all is there; as root on Debian
+# or FreeBSD it installs what is missing; otherwise it prints the command
+# to run.
 #
 # DEPS_MISSING="cmd ..." pretends those commands are missing (to test this).
 
 set -u
 
 usage() {
-	echo "usage: sh tests/deps.sh check|demo|fuzz|valgrind|bench" >&2
+	echo "usage: sh tests/deps.sh check|demo|fuzz|valgrind|bench|guest" >&2
 	exit 2
 }
 
@@ -47,6 +48,15 @@ libFuzzer	fuzzer:clang-14				libclang-rt-14-dev	-'
 needs_bench="$needs_demo"'
 socat		cmd:socat				socat		socat
 ser2net		cmd:ser2net				ser2net		ser2net'
+# The guest test boots a Debian kernel (fetched with apt-get download,
+# never installed) with a busybox initramfs: Linux only.
+needs_guest="$needs_demo"'
+bats		cmd:bats				bats		bats-core
+socat		cmd:socat				socat		socat
+python3		cmd:python3				python3		python3
+qemu		cmd:qemu-system-x86_64			qemu-system-x86	-
+busybox		static:/bin/busybox			busybox-static	-
+cpio		cmd:cpio				cpio		-'
 
 case ${1:-} in
 check)	needs=$needs_check ;;
@@ -54,6 +64,7 @@ demo)	needs=$needs_demo ;;
 fuzz)	needs=$needs_fuzz ;;
 valgrind)	needs=$needs_valgrind ;;
 bench)	needs=$needs_bench ;;
+guest)	needs=$needs_guest ;;
 *)	usage ;;
 esac
 
@@ -91,6 +102,8 @@ present() {
 	fuzzer:*)	# the compiler links a libFuzzer target (on Debian
 		# its runtime is a package of its own)
 		fuzzer_links "${2#fuzzer:}" ;;
+	static:*)	# a statically linked program (for an initramfs)
+		[ -x "${2#static:}" ] && ! ldd "${2#static:}" >/dev/null 2>&1 ;;
 	nc:)	# The OpenBSD netcat: the tests use its -N and -n.
 		command -v nc >/dev/null 2>&1 &&
 		    { nc -h 2>&1 | grep -q OpenBSD ||
