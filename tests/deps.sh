@@ -35,7 +35,10 @@ pgrep		cmd:pgrep				procps		-
 unshare		cmd:unshare				util-linux	-
 telnet		cmd:telnet				telnet		-
 expect		cmd:expect				expect		expect
-pyserial	py:serial				python3-serial	py311-pyserial'
+pyserial	py:serial				python3-serial	py311-pyserial
+shellcheck	cmd:shellcheck				shellcheck	hs-ShellCheck
+systemd-analyze	cmd:systemd-analyze			systemd		-
+s6		cmd:s6-supervise			s6		s6'
 needs_fuzz='clang		cmd:clang-14				clang-14	-
 libFuzzer	fuzzer:clang-14				libclang-rt-14-dev	-'
 
