@@ -99,8 +99,8 @@ install: all install-platform
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(CONSDIR)
 	install -m 755 src/conslet $(DESTDIR)$(BINDIR)/conslet
 	install -m 755 src/conslog $(DESTDIR)$(SBINDIR)/conslog
-	$(MANSED) man/conslet.8 > $(DESTDIR)$(MANDIR)/man8/conslet.8
-	$(MANSED) man/conslog.8 > $(DESTDIR)$(MANDIR)/man8/conslog.8
+	$(PATHSED) man/conslet.8 > $(DESTDIR)$(MANDIR)/man8/conslet.8
+	$(PATHSED) man/conslog.8 > $(DESTDIR)$(MANDIR)/man8/conslog.8
 	chmod 644 $(DESTDIR)$(MANDIR)/man8/conslet.8 \
 	    $(DESTDIR)$(MANDIR)/man8/conslog.8
 
@@ -115,7 +115,11 @@ uninstall: uninstall-platform
 # build's paths, as the manuals do.
 PATHSED =	$(MANSED) -e 's|/usr/local/libexec/conslet|$(LIBEXECDIR)|g' \
 		    -e 's|/usr/local/etc/conslet/ports|$(SYSCONFDIR)/conslet/ports|g' \
-		    -e 's|/usr/local/etc/devd|$(SYSCONFDIR)/devd|g'
+		    -e 's|/usr/local/etc/devd|$(SYSCONFDIR)/devd|g' \
+		    -e 's|/usr/local/etc/rc.d|$(SYSCONFDIR)/rc.d|g' \
+		    -e 's|/usr/local/etc/newsyslog.conf.d|$(SYSCONFDIR)/newsyslog.conf.d|g' \
+		    -e 's|/usr/local/etc/conslet/inetd.conf.sample|$(SYSCONFDIR)/conslet/inetd.conf.sample|g' \
+		    -e 's|/usr/local/share/conslet|$(SHAREDIR)|g'
 PLATFORM_DIRS =	$(DESTDIR)$(SYSCONFDIR)/conslet $(DESTDIR)$(SYSCONFDIR)/devd \
 		$(DESTDIR)$(SYSCONFDIR)/rc.d \
 		$(DESTDIR)$(SYSCONFDIR)/newsyslog.conf.d $(DESTDIR)$(LIBEXECDIR) \

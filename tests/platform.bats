@@ -59,7 +59,7 @@ install_check() {
 	    "$d$p/share/conslet/systemd/conslog@.service"
 	grep -q "$p/libexec/conslet/conslogctl create" \
 	    "$d$p/etc/devd/conslet.conf"
-	! grep -r -l /usr/local "$d$p/etc" "$d$p/libexec" "$d$p/share/conslet"
+	! grep -r -l /usr/local "$d$p/etc" "$d$p/libexec" "$d$p/share"
 	"$1" -s -C "$TOP" uninstall DESTDIR="$d" PREFIX="$p" >"$T/$1.out" 2>&1 || {
 		cat "$T/$1.out"
 		return 1
