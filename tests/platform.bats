@@ -427,3 +427,13 @@ EOF
 	client_send c "through-s6"
 	wait_file_contains "$T/pbx.rec" "through-s6"
 }
+
+@test "s6: the log service keeps conslog's messages in a directory named after the service" {
+	require s6-log
+	mkdir -p "$T/s6/conslog-web"
+	cp -R "$TOP/s6/conslog-pbx/log" "$T/s6/conslog-web/log"
+	sed -i "s|/var/log/conslet|$T/s6log|g" "$T/s6/conslog-web/log/run"
+	(cd "$T/s6/conslog-web/log" && echo "conslog: web: a message" |
+	    ./run 3>&-)
+	grep -q "conslog: web: a message" "$T/s6log/s6-conslog-web/current"
+}
