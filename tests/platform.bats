@@ -437,3 +437,27 @@ EOF
 	    ./run 3>&-)
 	grep -q "conslog: web: a message" "$T/s6log/s6-conslog-web/current"
 }
+
+@test "the tcpserver rules sample builds with tcprules, and tcpserver applies it" {
+	require tcprules tcpserver
+	grep -v -E '^(#|$)' "$TOP/tcpserver/rules.sample" >"$T/rules"
+	[ "$(wc -l <"$T/rules")" = 5 ]
+	tcprules "$T/rules.cdb" "$T/rules.tmp" <"$T/rules"
+	# 127.0.0.1 is allowed: the console answers
+	start_guest pbx
+	_spawn "$T/ts.out" "$T/ts.err" tcpserver -1 -v -x "$T/rules.cdb" \
+	    -H -R -l 0 127.0.0.1 0 "$CONSLET" -C "$T/consoles" -R "$T/run" pbx
+	SERVER_PID=$SPAWN_PID SERVER_ERR=$T/ts.err
+	wait_for _first_line_is_port "$T/ts.out"
+	PORT=$(head -n 1 "$T/ts.out")
+	wait_listen "$PORT" "$SERVER_PID"
+	client_start c "$PORT"
+	client_send c "allowed"
+	wait_file_contains "$T/pbx.rec" "allowed"
+	# with 127.0.0.1 taken out, the catch-all deny closes at once
+	grep -v '^127' "$T/rules" >"$T/rules2"
+	tcprules "$T/rules.cdb" "$T/rules.tmp" <"$T/rules2"
+	client_start d "$PORT"
+	client_wait_eof d
+	grep -q 'deny' "$SERVER_ERR"
+}
