@@ -7,6 +7,8 @@ SBINDIR ?=	$(PREFIX)/sbin
 MANDIR ?=	$(PREFIX)/share/man
 SYSCONFDIR ?=	$(PREFIX)/etc
 CONSDIR ?=	$(SYSCONFDIR)/conslet/consoles
+LIBEXECDIR ?=	$(PREFIX)/libexec/conslet
+SHAREDIR ?=	$(PREFIX)/share/conslet
 RUNDIR ?=	/var/run/conslet
 LOGDIR ?=	/var/log/conslet
 DESTDIR ?=
@@ -43,7 +45,7 @@ TESTPROGS =	tests/fakeguest tests/nobreak.so tests/modemshim.so
 
 .SUFFIXES: .c .o
 .PHONY: all check demo test install uninstall clean lint fuzz valgrind bench \
-		guest
+		guest install-platform uninstall-platform
 
 all: $(PROGS)
 
@@ -107,23 +109,76 @@ MANSED =	sed -e 's|/usr/local/etc/conslet/consoles|$(CONSDIR)|g' \
 		    -e 's|/usr/local/sbin/conslog|$(SBINDIR)/conslog|g' \
 		    -e 's|/usr/local/bin/conslet|$(BINDIR)/conslet|g'
 
-install: all
+install: all install-platform
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(CONSDIR)
 	install -m 755 src/conslet $(DESTDIR)$(BINDIR)/conslet
 	install -m 755 src/conslog $(DESTDIR)$(SBINDIR)/conslog
-	$(MANSED) man/conslet.8 > $(DESTDIR)$(MANDIR)/man8/conslet.8
-	$(MANSED) man/conslog.8 > $(DESTDIR)$(MANDIR)/man8/conslog.8
+	$(PATHSED) man/conslet.8 > $(DESTDIR)$(MANDIR)/man8/conslet.8
+	$(PATHSED) man/conslog.8 > $(DESTDIR)$(MANDIR)/man8/conslog.8
 	chmod 644 $(DESTDIR)$(MANDIR)/man8/conslet.8 \
 	    $(DESTDIR)$(MANDIR)/man8/conslog.8
-	install -m 644 inetd.conf.sample \
-	    $(DESTDIR)$(SYSCONFDIR)/conslet/inetd.conf.sample
 
-uninstall:
+uninstall: uninstall-platform
 	rm -f $(DESTDIR)$(BINDIR)/conslet $(DESTDIR)$(SBINDIR)/conslog \
 	    $(DESTDIR)$(MANDIR)/man8/conslet.8 \
-	    $(DESTDIR)$(MANDIR)/man8/conslog.8 \
-	    $(DESTDIR)$(SYSCONFDIR)/conslet/inetd.conf.sample
+	    $(DESTDIR)$(MANDIR)/man8/conslog.8
+
+# Platform files: FreeBSD's (devd, rc.d, newsyslog) where the system
+# reads them under PREFIX; the Linux ones (systemd, logrotate, s6,
+# tcpserver) in SHAREDIR for the operator to copy.  Each gets this
+# build's paths, as the manuals do.
+PATHSED =	$(MANSED) -e 's|/usr/local/libexec/conslet|$(LIBEXECDIR)|g' \
+		    -e 's|/usr/local/etc/conslet/ports|$(SYSCONFDIR)/conslet/ports|g' \
+		    -e 's|/usr/local/etc/devd|$(SYSCONFDIR)/devd|g' \
+		    -e 's|/usr/local/etc/rc.d|$(SYSCONFDIR)/rc.d|g' \
+		    -e 's|/usr/local/etc/newsyslog.conf.d|$(SYSCONFDIR)/newsyslog.conf.d|g' \
+		    -e 's|/usr/local/etc/conslet/inetd.conf.sample|$(SYSCONFDIR)/conslet/inetd.conf.sample|g' \
+		    -e 's|/usr/local/share/conslet|$(SHAREDIR)|g'
+PLATFORM_DIRS =	$(DESTDIR)$(SYSCONFDIR)/conslet $(DESTDIR)$(SYSCONFDIR)/devd \
+		$(DESTDIR)$(SYSCONFDIR)/rc.d \
+		$(DESTDIR)$(SYSCONFDIR)/newsyslog.conf.d $(DESTDIR)$(LIBEXECDIR) \
+		$(DESTDIR)$(SHAREDIR)/systemd $(DESTDIR)$(SHAREDIR)/logrotate.d \
+		$(DESTDIR)$(SHAREDIR)/s6/conslog-pbx/log \
+		$(DESTDIR)$(SHAREDIR)/s6/conslet-pbx $(DESTDIR)$(SHAREDIR)/tcpserver
+# source, installed path, mode: one file a line
+PLATFORM_FILES = \
+	inetd.conf.sample	$(SYSCONFDIR)/conslet/inetd.conf.sample	644 \
+	devd/conslet.conf	$(SYSCONFDIR)/devd/conslet.conf		644 \
+	rc.d/conslog		$(SYSCONFDIR)/rc.d/conslog		755 \
+	newsyslog.conf.d/conslog.conf \
+		$(SYSCONFDIR)/newsyslog.conf.d/conslog.conf		644 \
+	libexec/conslogctl	$(LIBEXECDIR)/conslogctl		755 \
+	systemd/conslog@.service $(SHAREDIR)/systemd/conslog@.service	644 \
+	systemd/conslet-generator $(SHAREDIR)/systemd/conslet-generator	755 \
+	systemd/ports.sample	$(SHAREDIR)/systemd/ports.sample	644 \
+	logrotate.d/conslog	$(SHAREDIR)/logrotate.d/conslog		644 \
+	s6/conslog-pbx/run	$(SHAREDIR)/s6/conslog-pbx/run		755 \
+	s6/conslog-pbx/notification-fd \
+		$(SHAREDIR)/s6/conslog-pbx/notification-fd		644 \
+	s6/conslog-pbx/log/run	$(SHAREDIR)/s6/conslog-pbx/log/run	755 \
+	s6/conslet-pbx/run	$(SHAREDIR)/s6/conslet-pbx/run		755 \
+	tcpserver/rules.sample	$(SHAREDIR)/tcpserver/rules.sample	644
+
+install-platform:
+	mkdir -p $(PLATFORM_DIRS)
+	@set -- $(PLATFORM_FILES); while [ $$# -ge 3 ]; do \
+		echo "$$1 -> $(DESTDIR)$$2 ($$3)"; \
+		$(PATHSED) "$$1" >"$(DESTDIR)$$2" && \
+		    chmod "$$3" "$(DESTDIR)$$2" || exit 1; \
+		shift 3; \
+	done
+
+uninstall-platform:
+	@set -- $(PLATFORM_FILES); while [ $$# -ge 3 ]; do \
+		rm -f "$(DESTDIR)$$2"; shift 3; \
+	done
+	rmdir $(DESTDIR)$(SHAREDIR)/s6/conslog-pbx/log \
+	    $(DESTDIR)$(SHAREDIR)/s6/conslog-pbx \
+	    $(DESTDIR)$(SHAREDIR)/s6/conslet-pbx $(DESTDIR)$(SHAREDIR)/s6 \
+	    $(DESTDIR)$(SHAREDIR)/systemd $(DESTDIR)$(SHAREDIR)/logrotate.d \
+	    $(DESTDIR)$(SHAREDIR)/tcpserver $(DESTDIR)$(SHAREDIR) \
+	    $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
 
 clean:
 	rm -f $(PROGS) $(TESTPROGS) src/*.o bench/bench

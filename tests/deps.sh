@@ -40,7 +40,10 @@ pyserial	py:serial				python3-serial	py311-pyserial
 sshd		file:/usr/sbin/sshd			openssh-server	-
 cu		cmd:cu					cu		-
 picocom		cmd:picocom				picocom		picocom
-flock		cmd:flock				util-linux	-'
+flock		cmd:flock				util-linux	-
+shellcheck	cmd:shellcheck				shellcheck	hs-ShellCheck
+systemd-analyze	cmd:systemd-analyze			systemd		-
+s6		cmd:s6-supervise			s6		s6'
 needs_valgrind="$needs_check"'
 valgrind	cmd:valgrind				valgrind	valgrind'
 needs_fuzz='clang		cmd:clang-14				clang-14	-
