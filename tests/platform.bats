@@ -315,11 +315,23 @@ sample_line() {
 @test "inetd.conf.sample: each Debian line serves the console through openbsd-inetd" {
 	[ "$(id -u)" = 0 ] || skip "the sample's lines run conslet as root"
 	local line
-	[ "$(sed -n '/^# --- Debian/,$p' "$TOP/inetd.conf.sample" | grep -c '^#127')" = 3 ]
+	[ "$(sed -n '/^# --- Debian/,$p' "$TOP/inetd.conf.sample" | grep -c '^#127')" = 4 ]
 	start_guest pbx
 
-	# the console: writer
+	# every console: the client names it at the prompt
 	line=$(sample_line 1)
+	echo "$line"
+	[[ $line == *" nowait root $CONSLET conslet -C $T/consoles -R $T/run -m -u nobody" ]]
+	start_inetd_line "$line"
+	client_start m "$PORT"
+	wait_file_contains "$T/m.recv" "console (? for a list): "
+	client_send m $'pbx\ntyped-at-menu'
+	wait_file_contains "$T/pbx.rec" "typed-at-menu"
+	client_close m
+	client_wait_eof m
+
+	# the console: writer
+	line=$(sample_line 2)
 	echo "$line"
 	[[ $line == *" nowait root $CONSLET conslet -C $T/consoles -R $T/run -u nobody pbx" ]]
 	start_inetd_line "$line"
@@ -333,7 +345,7 @@ sample_line() {
 
 	# read-only, with a logger
 	start_logger pbx
-	line=$(sample_line 2)
+	line=$(sample_line 3)
 	echo "$line"
 	[[ $line == *" conslet -C $T/consoles -R $T/run -r -u nobody pbx" ]]
 	start_inetd_line "$line"
@@ -345,7 +357,7 @@ sample_line() {
 	client_wait_eof v
 
 	# telnet with RFC 2217: it opens with telnet negotiation
-	line=$(sample_line 3)
+	line=$(sample_line 4)
 	echo "$line"
 	[[ $line == *" conslet -C $T/consoles -R $T/run -t -p -u nobody pbx" ]]
 	start_inetd_line "$line"
@@ -358,14 +370,14 @@ sample_line() {
 
 @test "inetd.conf.sample: the FreeBSD lines have their /etc/services names" {
 	local f=$TOP/inetd.conf.sample svc line
-	[ "$(grep -c '^#conslet-pbx' "$f")" = 3 ]
+	[ "$(grep -c '^#conslet' "$f")" = 4 ]
 	while read -r line; do
 		svc=${line%%[[:space:]]*}
 		svc=${svc#\#}
 		grep -q -E "^#[[:space:]]+$svc[[:space:]]+[0-9]+/tcp" "$f" ||
 		    { echo "no /etc/services line for $svc"; return 1; }
 		[[ $line == *"nowait/8/20/4"*"root"*"/usr/local/bin/conslet"* ]]
-	done < <(grep '^#conslet-pbx' "$f")
+	done < <(grep '^#conslet' "$f")
 }
 
 # s6_service DIR NAME: copy the s6 service DIR as NAME under $T/s6, with
