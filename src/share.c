@@ -39,7 +39,7 @@
 
 #include "conslet.h"
 
-#define JOIN_WAIT	500	/* 10 ms steps: how long the logger may take */
+#define JOIN_WAIT	5000	/* ms the logger may take to take us in */
 #define FORCE_WAIT	500	/* and the holder, to let go */
 
 /* Does a logger read the device? Then s->logger is its name. */
@@ -95,7 +95,8 @@ share_join(struct session *s)
 {
 	char		 fifo[PATH_MAX], ctl[PATH_MAX];
 	struct stat	 st;
-	int		 i, n, serrno;
+	long long	 start, waited;
+	int		 n, serrno;
 
 	n = snprintf(fifo, sizeof(fifo), "%s/%s.sub/%ld", s->rundir,
 	    s->logger, (long)getpid());
@@ -115,10 +116,14 @@ share_join(struct session *s)
 		goto fail;
 	request(s, "join %ld %c %zu %s\n", (long)getpid(),
 	    s->readonly ? 'r' : 'w', s->replay, s->me.peer);
-	for (i = 0; i < JOIN_WAIT; i++) {
+	/* it unlinks the fifo's name once it has it: 1 ms steps, then 10 */
+	start = now_ms();
+	for (;;) {
 		if (lstat(fifo, &st) == -1 && errno == ENOENT)
 			return 0;
-		poll(NULL, 0, 10);
+		if ((waited = now_ms() - start) >= JOIN_WAIT)
+			break;
+		poll(NULL, 0, waited < 50 ? 1 : 10);
 	}
 	errno = ETIMEDOUT;
 fail:
