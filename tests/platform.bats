@@ -45,6 +45,9 @@ installed() {
 install_check() {
 	local d=$T/dest-$1 p=/opt/cs
 	require "$1"
+	# Under `make check` GNU make's MAKEFLAGS are in the environment;
+	# bmake would read their letters as its own options and targets.
+	[ "$1" = make ] || unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 	"$1" -s -C "$TOP" install DESTDIR="$d" PREFIX="$p" >"$T/$1.out" 2>&1 || {
 		cat "$T/$1.out"
 		return 1
@@ -397,6 +400,8 @@ s6_service() {
 	s6_service conslog-pbx conslog-web
 	[ "$(cat "$T/s6/conslog-web/notification-fd")" = 3 ]
 	_spawn "$T/s6.out" "$T/s6.err" s6-supervise "$T/s6/conslog-web"
+	# s6-svwait needs the status file s6-supervise makes as it starts
+	wait_for test -e "$T/s6/conslog-web/supervise/status"
 	timeout 20 s6-svwait -U -t 10000 "$T/s6/conslog-web"
 	s6-svstat "$T/s6/conslog-web" | grep -q 'ready'
 	guest_print web "logged-under-s6"
