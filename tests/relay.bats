@@ -127,18 +127,3 @@ teardown() {
 	# by several MiB; this one holds 64 KiB each way
 	[ $((hwm_end - hwm_start)) -lt 4096 ]
 }
-
-# _vm_hwm PID: peak resident set of the process, in kB.
-_vm_hwm() {
-	awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
-}
-
-# _pty_queue_full TTY: the terminal's input queue (what its reader has not
-# read yet) is full: the line discipline holds at most 4 KiB.
-_pty_queue_full() {
-	local q
-	q=$(python3 -c 'import fcntl, os, sys, termios, struct
-fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-print(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0])' "$1")
-	[ "$q" -ge 4000 ]
-}

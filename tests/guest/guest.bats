@@ -99,6 +99,11 @@ wait_prompt() {
 
 # The kernel's line as it powers off: "[    3.617800] reboot: Power down".
 POWERDOWN='(\[ *[0-9]+\.[0-9]+\] reboot: Power down\r\n)?'
+# What a writer attached through conslog sees of it: the writer's session
+# ends when its own descriptor of the device hangs up, and the end of that
+# line may still be on its way from the logger (conslet(8), CAVEATS); the
+# notice then starts a line of its own.
+POWERDOWN_W='(\[[^\r\n]*\r\n)?'
 
 # ends_like_re FILE REGEX: FILE ends with a match of the Python regular
 # expression REGEX (on bytes).
@@ -180,7 +185,7 @@ run_in() {
 	[ "$(session_status 1)" = 74 ]
 	client_wait_eof w
 	ends_like_re "$T/w.recv" \
-	    '\r\nguest# \x1b\[6npoweroff -f\r\n'"$POWERDOWN"'\[conslet: console closed\]\r\n'
+	    '\r\nguest# \x1b\[6npoweroff -f\r\n'"$POWERDOWN_W"'\[conslet: console closed\]\r\n'
 	[ "$(count_of "$T/w.recv" "[conslet: console closed]")" = 1 ]
 
 	# The viewer is told, then that the writer left, and stays.
