@@ -366,6 +366,14 @@ start_inetd() {
 	PORT=$(free_port) || return 1
 	printf '127.0.0.1:%s stream tcp nowait %s %s %s %s\n' "$PORT" "$user" \
 	    "$CONSLET" "${CONSLET##*/}" "$*" >"$T/$log.conf"
+	run_inetd "$T/$log.conf"
+}
+
+# run_inetd CONF: start openbsd-inetd on CONF, whose one line listens on
+# $PORT, and wait for it to listen; sets SERVER_*.
+run_inetd() {
+	local log=${1%.conf}
+	log=${log##*/}
 	SERVER_KIND=inetd SERVER_ERR=$T/$log.err
 	if [ "$(id -u)" = 0 ]; then
 		# As root, inetd writes /run/inetd.pid (no lock, removed at
@@ -377,10 +385,10 @@ start_inetd() {
 		_spawn "$T/$log.out" "$SERVER_ERR" unshare --mount \
 		    --propagation private -- sh -c \
 		    'mount --bind "$1" /run && shift && exec "$@"' sh \
-		    "$T/$log.run" "$INETD" -i -d -R 10000 "$T/$log.conf"
+		    "$T/$log.run" "$INETD" -i -d -R 10000 "$1"
 	else
 		_spawn "$T/$log.out" "$SERVER_ERR" \
-		    "$INETD" -i -d -R 10000 "$T/$log.conf"
+		    "$INETD" -i -d -R 10000 "$1"
 	fi
 	SERVER_PID=$SPAWN_PID
 	wait_listen "$PORT" "$SERVER_PID" || {

@@ -288,19 +288,7 @@ start_inetd_line() {
 	printf '%s\n' "$1" >"$T/$log.conf"
 	PORT=${1%%[[:space:]]*}
 	PORT=${PORT##*:}
-	SERVER_KIND=inetd SERVER_ERR=$T/$log.err
-	mkdir -p "$T/$log.run"
-	unshare --mount --propagation private true 2>/dev/null ||
-	    skip "inetd: cannot make a private /run (unshare)"
-	_spawn "$T/$log.out" "$SERVER_ERR" unshare --mount \
-	    --propagation private -- sh -c \
-	    'mount --bind "$1" /run && shift && exec "$@"' sh \
-	    "$T/$log.run" "$INETD" -i -d -R 10000 "$T/$log.conf"
-	SERVER_PID=$SPAWN_PID
-	wait_listen "$PORT" "$SERVER_PID" || {
-		cat "$SERVER_ERR" >&2
-		return 1
-	}
+	run_inetd "$T/$log.conf"
 }
 
 # sample_line N: the Nth Debian line of inetd.conf.sample, uncommented,
