@@ -69,7 +69,10 @@ run_menu() {
 	grep -q -a -E "^  pbx +free"$'\r'"\$" "$T/c.recv"
 	grep -q -a -E "^  util +in use by 127\.0\.0\.1:$hport \(pid [0-9]+\) since [0-9:]{8}"$'\r'"\$" "$T/c.recv"
 	# no device paths are told to the network
-	! grep -q -a "/dev/" "$T/c.recv"
+	if grep -a -n "/dev/" "$T/c.recv"; then
+		echo "expected no device path in the list, got the lines above" >&2
+		return 1
+	fi
 	n=$(grep -a -c "^  pbx " "$T/c.recv")
 	client_send c $'\n'
 	wait_for _more_lines "$T/c.recv" "  pbx " "$n"
@@ -182,7 +185,10 @@ run_menu() {
 	env SSH_ORIGINAL_COMMAND=pbx CONSLET_TESTDIR="$T" timeout "$WAIT_TIMEOUT" \
 	    "$CONSLET" -C "$T/consoles" -R "$T/run" -m <"$T/input" >"$T/out" 2>/dev/null
 	[ "$(cat "$T/pbx.rec")" = hi ]
-	[ ! -s "$T/out" ] || ! grep -q -a "console (" "$T/out"
+	if grep -a -n "console (" "$T/out"; then
+		echo "expected no prompt with SSH_ORIGINAL_COMMAND set, got one" >&2
+		return 1
+	fi
 	for bad in /dev/null ../pbx "pbx -f" '-f' 'pbx;sh' '$(id)'; do
 		run env SSH_ORIGINAL_COMMAND="$bad" "$CONSLET" -C "$T/consoles" \
 		    -R "$T/run" -m </dev/null

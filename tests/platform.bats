@@ -62,7 +62,11 @@ install_check() {
 	    "$d$p/share/conslet/systemd/conslog@.service"
 	grep -q "$p/libexec/conslet/conslogctl create" \
 	    "$d$p/etc/devd/conslet.conf"
-	! grep -r -l /usr/local "$d$p/etc" "$d$p/libexec" "$d$p/share"
+	if grep -r -l /usr/local "$d$p/etc" "$d$p/libexec" "$d$p/share"; then
+		echo "expected no /usr/local in the files installed under $p," \
+		    "found it in those above" >&2
+		return 1
+	fi
 	"$1" -s -C "$TOP" uninstall DESTDIR="$d" PREFIX="$p" >"$T/$1.out" 2>&1 || {
 		cat "$T/$1.out"
 		return 1
@@ -153,7 +157,12 @@ devd_regexes() {
 	local f=$TOP/devd/conslet.conf
 	# comments and blank lines aside, every line ends a statement or
 	# opens a block
-	! grep -v -E '^[[:space:]]*(#|$)' "$f" | grep -v -E '(;|\{)[[:space:]]*$'
+	if grep -n -v -E '^[[:space:]]*(#|$)' "$f" |
+	    grep -v -E '(;|\{)[[:space:]]*$'; then
+		echo "expected every line to end with ';' or '{';" \
+		    "those above do not" >&2
+		return 1
+	fi
 	[ "$(grep -c '{' "$f")" = "$(grep -c '^};$' "$f")" ]
 	[ "$(grep -c -E '^notify [0-9]+ \{$' "$f")" = 2 ]
 	# each block: system DEVFS, subsystem CDEV, type CREATE or DESTROY,
