@@ -150,6 +150,8 @@ PLATFORM_FILES = \
 		$(SYSCONFDIR)/newsyslog.conf.d/conslog.conf		644 \
 	libexec/conslogctl	$(LIBEXECDIR)/conslogctl		755 \
 	systemd/conslog@.service $(SHAREDIR)/systemd/conslog@.service	644 \
+	systemd/conslet.socket	$(SHAREDIR)/systemd/conslet.socket	644 \
+	systemd/conslet@.service $(SHAREDIR)/systemd/conslet@.service	644 \
 	systemd/conslet-generator $(SHAREDIR)/systemd/conslet-generator	755 \
 	systemd/ports.sample	$(SHAREDIR)/systemd/ports.sample	644 \
 	logrotate.d/conslog	$(SHAREDIR)/logrotate.d/conslog		644 \

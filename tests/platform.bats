@@ -20,6 +20,8 @@ expected_files() {
 644 etc/newsyslog.conf.d/conslog.conf
 644 share/conslet/logrotate.d/conslog
 644 share/conslet/s6/conslog-pbx/notification-fd
+644 share/conslet/systemd/conslet.socket
+644 share/conslet/systemd/conslet@.service
 644 share/conslet/systemd/conslog@.service
 644 share/conslet/systemd/ports.sample
 644 share/conslet/tcpserver/rules.sample
@@ -129,6 +131,56 @@ verify_clean() {
 	done
 }
 
+# unit_value FILE KEY: the value of KEY= in a unit file (the last one).
+unit_value() {
+	sed -n "s/^$2=//p" "$1" | tail -n 1
+}
+
+@test "conslet.socket and conslet@.service: one port for all, as systemd runs them" {
+	require systemd-analyze systemd-socket-activate
+	local r=$T/root u=$T/units sock svc exec listen
+	make -s -C "$TOP" install PREFIX="$r" >"$T/make.out" 2>&1 ||
+	    { cat "$T/make.out"; return 1; }
+	sock=$r/share/conslet/systemd/conslet.socket
+	svc=$r/share/conslet/systemd/conslet@.service
+	mkdir -p "$u"
+	cp "$sock" "$u/conslet.socket"
+	cp "$svc" "$u/conslet@.service"
+	cp "$svc" "$u/conslet@1-127.0.0.1-40000.service"
+	verify_clean "$u/conslet.socket"
+	verify_clean "$u/conslet@1-127.0.0.1-40000.service"
+	[ "$(unit_value "$sock" Accept)" = yes ]
+	listen=$(unit_value "$sock" ListenStream)
+	[ "$listen" = 127.0.0.1:7000 ]
+	[ "$(unit_value "$svc" StandardInput)" = socket ]
+	[ "$(unit_value "$svc" StandardError)" = journal ]
+	exec=$(unit_value "$svc" ExecStart)
+	[ "$exec" = "$r/bin/conslet -m -u nobody" ]
+
+	# Run the service's command line the way the socket has systemd run
+	# it, on a free port instead of 7000, with this test's directories.
+	start_guest pbx
+	start_guest util
+	read -r -a cmd <<<"$exec"
+	[ "$(id -u)" = 0 ] || cmd=("${cmd[@]/-u/}") cmd=("${cmd[@]/nobody/}")
+	PORT=$(free_port)
+	_spawn "$T/sa.out" "$T/sa.err" systemd-socket-activate --inetd -a \
+	    -l "127.0.0.1:$PORT" -E CONSLET_TESTDIR="$T" \
+	    "${cmd[0]}" -C "$T/consoles" -R "$T/run" "${cmd[@]:1}"
+	SERVER_PID=$SPAWN_PID SERVER_KIND=socket-activate SERVER_ERR=$T/sa.err
+	wait_listen "$PORT" "$SERVER_PID"
+	client_start c "$PORT"
+	wait_file_contains "$T/c.recv" "console (? for a list): "
+	client_send c $'util\n'
+	wait_for _alive "$(guest_pid util)"
+	guest_print util "util login: "
+	wait_file_contains "$T/c.recv" "util login: "
+	client_send c "root"
+	wait_file_contains "$T/util.rec" "root"
+	[ "$(cat "$T/util.rec")" = root ]
+	[ ! -s "$T/pbx.rec" ]
+}
+
 @test "the generator skips lines it cannot put into a unit" {
 	cat >"$T/ports" <<'EOF'
 # a comment
@@ -226,10 +278,19 @@ EOF
 	[ "$(ctl name nmdm-vm1.1B)" = vm1 ]
 	[ "$(ctl name nmdm5B)" = nmdm5B ]
 	[ "$(ctl name nmdm-vm2.1B)" = nmdm-vm2.1B ]
-	# a hidden name is not a console name
+	# a hidden name is not a console name, nor one that looks an option
 	[ "$(ctl name nmdm3B)" = nmdm3B ]
+	ln -s "$T/dev/nmdm4B" "$T/consoles/-x"
+	[ "$(ctl name nmdm4B)" = nmdm4B ]
+	# links relative to the console directory, or through other links
+	ln -s ../dev/nmdm7B "$T/consoles/web"
+	ln -s "$T/dev" "$T/devlink"
+	ln -s "$T/devlink/./nmdm8B" "$T/consoles/db"
+	[ "$(ctl name nmdm7B)" = web ]
+	[ "$(ctl name nmdm8B)" = db ]
 	local bad st
-	for bad in ../x 'nmdm0 B' '' .nmdm0B 'a/b' 'x;y' "$(printf 'a\nb')"; do
+	for bad in ../x 'nmdm0 B' '' .nmdm0B -nmdm0B 'a/b' 'x;y' \
+	    "$(printf 'a\nb')"; do
 		st=0
 		ctl name "$bad" >"$T/out" 2>"$T/err" || st=$?
 		[ "$st" = 64 ] || { echo "\"$bad\": status $st"; return 1; }
