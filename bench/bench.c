@@ -724,20 +724,49 @@ pids_cpu(struct relay *r, struct conn *c)
 
 /* 1 byte out, the guest echoes, 1 byte back. */
 static int
-keystrokes(struct relay *r, struct conn *c, int n)
+keystroke(struct relay *r, struct conn *c, unsigned char b)
 {
-	unsigned char	 b;
-	double		 t0;
-	int		 i;
+	double	 t0;
 
-	for (i = 0; i < n; i++) {
-		b = 'a' + i % 26;
-		t0 = now_us();
-		if (write(c->fd, &b, 1) != 1 || echo_until(r, c, b) == -1)
-			return -1;
-		add(&r->s[F_KEY], now_us() - t0);
-	}
+	t0 = now_us();
+	if (write(c->fd, &b, 1) != 1 || echo_until(r, c, b) == -1)
+		return -1;
+	add(&r->s[F_KEY], now_us() - t0);
 	return 0;
+}
+
+/*
+ * Keystrokes through every relay in turn, one each (A B C, then B C A,
+ * C A B, ...), each relay on a connection of its own held open meanwhile:
+ * a moment of noise on the shared machine lands on all of them alike,
+ * not on the one relay whose thousands of keystrokes it happened to hit.
+ */
+static void
+keystroke_rounds(int n)
+{
+	struct conn	 c[NKIND];
+	int		 ok[NKIND], i, j, k;
+
+	for (i = 0; i < nrelay; i++)
+		if (!(ok[i] = connect_once(&relays[i], &c[i], 1) >= 0)) {
+			warnx("%s: connect for keystrokes failed",
+			    relays[i].name);
+			relays[i].failed++;
+		}
+	for (k = 0; k < n; k++)
+		for (j = 0; j < nrelay; j++) {
+			i = (j + k) % nrelay;
+			if (!ok[i] || keystroke(&relays[i], &c[i],
+			    'a' + k % 26) == 0)
+				continue;
+			warnx("%s: keystrokes failed", relays[i].name);
+			relays[i].failed++;
+			close(c[i].fd);
+			ok[i] = 0;
+		}
+	for (i = 0; i < nrelay; i++)
+		if (ok[i])
+			conn_close(&relays[i], &c[i]);
 }
 
 /* The guest writes 2 * SPLIT bytes in two writes; until all arrived. */
@@ -953,10 +982,6 @@ one_session(struct relay *r)
 	}
 	add(&r->s[F_CONNECT], t);
 	find_pids(r, &c);
-	if (keystrokes(r, &c, keys) == -1) {
-		warnx("%s: keystrokes failed", r->name);
-		goto failc;
-	}
 	if (split_writes(r, &c, splits) == -1) {
 		warnx("%s: split writes failed", r->name);
 		goto failc;
@@ -1470,6 +1495,9 @@ main(int argc, char *argv[])
 	    splits, mib);
 	fflush(stdout);
 	for (rep = 0; rep < reps; rep++) {
+		fprintf(stderr, "\rrepetition %d/%d: %-12s", rep + 1, reps,
+		    "keystrokes");
+		keystroke_rounds(keys);
 		for (i = 0; i < nrelay; i++) {
 			fprintf(stderr, "\rrepetition %d/%d: %-12s", rep + 1,
 			    reps, relays[i].name);
