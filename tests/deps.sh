@@ -43,6 +43,7 @@ picocom		cmd:picocom				picocom		picocom
 flock		cmd:flock				util-linux	-
 shellcheck	cmd:shellcheck				shellcheck	hs-ShellCheck
 systemd-analyze	cmd:systemd-analyze			systemd		-
+logrotate	file:/usr/sbin/logrotate		logrotate	-
 s6		cmd:s6-supervise			s6		s6'
 needs_valgrind="$needs_check"'
 valgrind	cmd:valgrind				valgrind	valgrind'
