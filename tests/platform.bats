@@ -536,3 +536,16 @@ EOF
 	client_wait_eof d
 	grep -q 'deny' "$SERVER_ERR"
 }
+
+@test "the manual pages pass mandoc -T lint -W warning" {
+	require mandoc
+	local out st=0
+	cd "$TOP"
+	out=$(mandoc -T lint -W warning man/conslet.8 man/conslog.8 2>&1) || st=$?
+	if [ "$st" != 0 ] || [ -n "$out" ]; then
+		echo "expected no output and status 0 from mandoc -T lint;" \
+		    "got status $st:" >&2
+		echo "$out" >&2
+		return 1
+	fi
+}
