@@ -29,6 +29,10 @@
  * each join sweeps away those of processes that are gone.
  */
 
+#ifdef __linux__
+#define _GNU_SOURCE		/* Linux: F_SETPIPE_SZ */
+#endif
+
 #include <sys/types.h>
 #include <sys/stat.h>
 
@@ -51,6 +55,13 @@
 #define CTL_LEN		1024	/* longest request line */
 #define NOTES		16	/* notices waiting per subscriber */
 #define NOTE_LEN	256
+/*
+ * Linux: each client's fifo holds this much, not 64 KiB, so that a client
+ * reading at loopback speed is not outrun by a guest printing flat out
+ * whenever the machine stalls it a few milliseconds.  The kernel holds
+ * the bytes only while the client is behind: at most this much each.
+ */
+#define FIFO_LEN	(256 * 1024)
 
 struct note {
 	uint64_t	 at;		/* due at this stream position */
@@ -292,6 +303,9 @@ join(pid_t pid, int writer, size_t replay, const char *peer)
 	(void)unlink(fifo);
 	if (fd == -1)
 		return;			/* it gave up, or was never there */
+#ifdef F_SETPIPE_SZ
+	(void)fcntl(fd, F_SETPIPE_SZ, FIFO_LEN);	/* else 64 KiB */
+#endif
 	if (fstat(fd, &st) == -1 || !S_ISFIFO(st.st_mode) ||
 	    nsubs == MAX_SUBS || find(pid) != NULL ||
 	    (s = calloc(1, sizeof(*s))) == NULL) {

@@ -207,6 +207,28 @@ with open(fifo, "wb") as f:
 	check_stream -s "$T/data" "$T/s.recv"
 }
 
+@test "a viewer paused while the guest prints 288 KiB loses nothing: its fifo holds 256 KiB (Linux)" {
+	[ "$(uname -s)" = Linux ] || skip "the fifo size is set on Linux only"
+	start_guest pbx
+	# the default ring, 64 KiB, and the fifo: 64 KiB would skip 160 KiB
+	start_logger pbx
+	serve_as v -r -E -h 0 pbx
+	client_start c "$PORT_v"
+	wait_who pbx 1
+	on_server v
+	viewer=$(session_pid 1)
+	kill -STOP "$viewer"
+	random_bytes "$T/data" 294912
+	guest_print_file pbx "$T/data"
+	wait_file_size -t 60 "$LOGGER_LOG" 294912
+	state=$(proc_state "$viewer")
+	echo "paused viewer's state: expected T, got $state"
+	[ "$state" = T ]
+	kill -CONT "$viewer"
+	wait_file_size -t 60 "$T/c.recv" 294912
+	assert_same_bytes "$T/data" "$T/c.recv"
+}
+
 @test "a second conslog for the same console is refused with status 75" {
 	start_guest pbx
 	start_logger pbx
