@@ -735,31 +735,86 @@ keystroke(struct relay *r, struct conn *c, unsigned char b)
 	return 0;
 }
 
+/* The guest writes 2 * SPLIT bytes in two writes; until all arrived. */
+static int
+split_write(struct relay *r, struct conn *c, int i)
+{
+	const unsigned char *p = pat + (i * 97) % (PATLEN - 2 * SPLIT);
+	unsigned char	 buf[4096];
+	struct pollfd	 pfd;
+	double		 t0;
+	ssize_t		 got, k;
+
+	t0 = now_us();
+	if (write(r->master, p, SPLIT) != SPLIT ||
+	    write(r->master, p + SPLIT, SPLIT) != SPLIT)
+		return -1;
+	for (got = 0; got < 2 * SPLIT; got += k) {
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, TIMEOUT) <= 0)
+			return -1;
+		k = cread(c, buf, sizeof(buf));
+		if (k == -1 && errno == EAGAIN)
+			k = 0;
+		else if (k <= 0)
+			return -1;
+		if (memcmp(buf, p + got, k) != 0)
+			return -1;
+	}
+	add(&r->s[F_SPLIT], now_us() - t0);
+	return 0;
+}
+
 /*
- * Keystrokes through every relay in turn, one each (A B C, then B C A,
- * C A B, ...), each relay on a connection of its own held open meanwhile:
- * a moment of noise on the shared machine lands on all of them alike,
- * not on the one relay whose thousands of keystrokes it happened to hit.
+ * The latencies, every relay in turn, one sample each (A B C, then B C
+ * A, C A B, ...): connects, then keystrokes and split writes, each relay
+ * on a connection of its own held open meanwhile.  A moment of noise on
+ * the shared machine lasts long enough to cover thousands of one relay's
+ * samples taken in a row; taken in turn, it lands on all of them alike.
  */
 static void
-keystroke_rounds(int n)
+latency_rounds(void)
 {
 	struct conn	 c[NKIND];
+	double		 t;
 	int		 ok[NKIND], i, j, k;
 
 	for (i = 0; i < nrelay; i++)
-		if (!(ok[i] = connect_once(&relays[i], &c[i], 1) >= 0)) {
-			warnx("%s: connect for keystrokes failed",
-			    relays[i].name);
-			relays[i].failed++;
-		}
-	for (k = 0; k < n; k++)
+		ok[i] = 1;
+	for (k = 0; k < connects; k++)
 		for (j = 0; j < nrelay; j++) {
 			i = (j + k) % nrelay;
-			if (!ok[i] || keystroke(&relays[i], &c[i],
-			    'a' + k % 26) == 0)
+			if (!ok[i])
 				continue;
-			warnx("%s: keystrokes failed", relays[i].name);
+			if ((t = connect_once(&relays[i], &c[i], 0)) >= 0) {
+				add(&relays[i].s[F_CONNECT], t);
+				continue;
+			}
+			warnx("%s: connect %d failed", relays[i].name, k);
+			relays[i].failed++;
+			ok[i] = 0;
+		}
+	for (i = 0; i < nrelay; i++) {
+		if (!ok[i])
+			continue;
+		if ((t = connect_once(&relays[i], &c[i], 1)) >= 0) {
+			add(&relays[i].s[F_CONNECT], t);
+			continue;
+		}
+		warnx("%s: connect failed", relays[i].name);
+		relays[i].failed++;
+		ok[i] = 0;
+	}
+	for (k = 0; k < keys + splits; k++)
+		for (j = 0; j < nrelay; j++) {
+			i = (j + k) % nrelay;
+			if (!ok[i] || (k < keys ? keystroke(&relays[i], &c[i],
+			    'a' + k % 26) : split_write(&relays[i], &c[i],
+			    k - keys)) == 0)
+				continue;
+			warnx("%s: %s failed", relays[i].name, k < keys ?
+			    "keystrokes" : "split writes");
 			relays[i].failed++;
 			close(c[i].fd);
 			ok[i] = 0;
@@ -767,41 +822,6 @@ keystroke_rounds(int n)
 	for (i = 0; i < nrelay; i++)
 		if (ok[i])
 			conn_close(&relays[i], &c[i]);
-}
-
-/* The guest writes 2 * SPLIT bytes in two writes; until all arrived. */
-static int
-split_writes(struct relay *r, struct conn *c, int n)
-{
-	unsigned char	 buf[4096];
-	struct pollfd	 pfd;
-	double		 t0;
-	ssize_t		 got, k;
-	int		 i;
-
-	for (i = 0; i < n; i++) {
-		const unsigned char *p = pat + (i * 97) % (PATLEN - 2 * SPLIT);
-
-		t0 = now_us();
-		if (write(r->master, p, SPLIT) != SPLIT ||
-		    write(r->master, p + SPLIT, SPLIT) != SPLIT)
-			return -1;
-		for (got = 0; got < 2 * SPLIT; got += k) {
-			pfd.fd = c->fd;
-			pfd.events = POLLIN;
-			if (poll(&pfd, 1, TIMEOUT) <= 0)
-				return -1;
-			k = cread(c, buf, sizeof(buf));
-			if (k == -1 && errno == EAGAIN)
-				k = 0;
-			else if (k <= 0)
-				return -1;
-			if (memcmp(buf, p + got, k) != 0)
-				return -1;
-		}
-		add(&r->s[F_SPLIT], now_us() - t0);
-	}
-	return 0;
 }
 
 /*
@@ -964,28 +984,16 @@ static void
 one_session(struct relay *r)
 {
 	struct conn	 c;
-	double		 t, cpu0, secs;
+	double		 cpu0, secs;
 	size_t		 total = (size_t)mib << 20, skipped;
 	long		 v, sum, priv;
 	int		 i;
 
-	for (i = 0; i < connects; i++) {
-		if ((t = connect_once(r, &c, 0)) < 0) {
-			warnx("%s: connect %d failed", r->name, i);
-			goto fail;
-		}
-		add(&r->s[F_CONNECT], t);
-	}
-	if ((t = connect_once(r, &c, 1)) < 0) {
+	if (connect_once(r, &c, 1) < 0) {
 		warnx("%s: connect failed", r->name);
 		goto fail;
 	}
-	add(&r->s[F_CONNECT], t);
 	find_pids(r, &c);
-	if (split_writes(r, &c, splits) == -1) {
-		warnx("%s: split writes failed", r->name);
-		goto failc;
-	}
 
 	cpu0 = pids_cpu(r, &c);
 	if ((secs = stream(r->master, c.fd, &c, total, &skipped)) < 0)
@@ -1496,8 +1504,8 @@ main(int argc, char *argv[])
 	fflush(stdout);
 	for (rep = 0; rep < reps; rep++) {
 		fprintf(stderr, "\rrepetition %d/%d: %-12s", rep + 1, reps,
-		    "keystrokes");
-		keystroke_rounds(keys);
+		    "latencies");
+		latency_rounds();
 		for (i = 0; i < nrelay; i++) {
 			fprintf(stderr, "\rrepetition %d/%d: %-12s", rep + 1,
 			    reps, relays[i].name);
