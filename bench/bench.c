@@ -782,12 +782,14 @@ latency_rounds(void)
 
 	for (i = 0; i < nrelay; i++)
 		ok[i] = 1;
-	for (k = 0; k < connects; k++)
+	/* the last connect of each relay is kept for what follows */
+	for (k = 0; k <= connects; k++)
 		for (j = 0; j < nrelay; j++) {
 			i = (j + k) % nrelay;
 			if (!ok[i])
 				continue;
-			if ((t = connect_once(&relays[i], &c[i], 0)) >= 0) {
+			if ((t = connect_once(&relays[i], &c[i],
+			    k == connects)) >= 0) {
 				add(&relays[i].s[F_CONNECT], t);
 				continue;
 			}
@@ -795,17 +797,6 @@ latency_rounds(void)
 			relays[i].failed++;
 			ok[i] = 0;
 		}
-	for (i = 0; i < nrelay; i++) {
-		if (!ok[i])
-			continue;
-		if ((t = connect_once(&relays[i], &c[i], 1)) >= 0) {
-			add(&relays[i].s[F_CONNECT], t);
-			continue;
-		}
-		warnx("%s: connect failed", relays[i].name);
-		relays[i].failed++;
-		ok[i] = 0;
-	}
 	for (k = 0; k < keys + splits; k++)
 		for (j = 0; j < nrelay; j++) {
 			i = (j + k) % nrelay;

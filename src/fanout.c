@@ -303,9 +303,6 @@ join(pid_t pid, int writer, size_t replay, const char *peer)
 	(void)unlink(fifo);
 	if (fd == -1)
 		return;			/* it gave up, or was never there */
-#ifdef F_SETPIPE_SZ
-	(void)fcntl(fd, F_SETPIPE_SZ, FIFO_LEN);	/* else 64 KiB */
-#endif
 	if (fstat(fd, &st) == -1 || !S_ISFIFO(st.st_mode) ||
 	    nsubs == MAX_SUBS || find(pid) != NULL ||
 	    (s = calloc(1, sizeof(*s))) == NULL) {
@@ -321,6 +318,9 @@ join(pid_t pid, int writer, size_t replay, const char *peer)
 		close(fd);
 		return;
 	}
+#ifdef F_SETPIPE_SZ
+	(void)fcntl(fd, F_SETPIPE_SZ, FIFO_LEN);	/* else 64 KiB */
+#endif
 	s->pid = pid;
 	s->fd = fd;
 	s->since = time(NULL);

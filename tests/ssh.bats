@@ -187,10 +187,7 @@ ssh_start() {
 	start_guest pbx
 	start_sshd
 	for bad in /dev/pts/0 ../pbx '-f' 'pbx;id' '$(id)'; do
-		run ssh -T -i "$T/id" -p "$SSH_PORT" -o BatchMode=yes \
-		    -o StrictHostKeyChecking=no \
-		    -o UserKnownHostsFile="$T/known_hosts" -o LogLevel=ERROR \
-		    -- console@127.0.0.1 "$bad" </dev/null
+		ssh_T console "$bad"
 		echo "$bad: $status: $output"
 		[ "$status" = 64 ]
 		# told once, on the connection, and not run by any shell
