@@ -54,7 +54,32 @@ common_teardown() {
 		wait_for -t 5 _all_gone "${pids[@]}" 2>/dev/null ||
 			echo "# teardown: still alive: $(_alive_of "${pids[@]}")" >&2
 	done
+	_remove_areas
 	return 0
+}
+
+# user_area: a directory other users can reach ($U, mode 0755, removed at
+# teardown) with a copy of the programs in $U/bin, so that tests that run
+# them as another user do not depend on where the checkout lives (a
+# checkout in root's home is mode 0700). Sets U, U_CONSLET, U_CONSLOG.
+user_area() {
+	U=$(mktemp -d /tmp/conslet-user.XXXXXX) || return 1
+	echo "$U" >>"$T/cleanup"
+	chmod 755 "$U" && mkdir -m 755 "$U/bin" || return 1
+	cp "$CONSLET" "$U/bin/conslet" && cp "$TOP/src/conslog" "$U/bin/conslog" ||
+		return 1
+	chmod 755 "$U/bin/conslet" "$U/bin/conslog"
+	U_CONSLET=$U/bin/conslet U_CONSLOG=$U/bin/conslog
+	export U U_CONSLET U_CONSLOG
+}
+
+# _remove_areas: remove what user_area made (teardown).
+_remove_areas() {
+	local d
+	[ -f "$T/cleanup" ] || return 0
+	while read -r d; do
+		case $d in /tmp/conslet-user.*) rm -rf "$d" ;; esac
+	done <"$T/cleanup"
 }
 
 # require CMD...: skip the test unless every command is installed.
