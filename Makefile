@@ -31,17 +31,18 @@ PATHS =		-DCONSDIR=\"$(CONSDIR)\" -DRUNDIR=\"$(RUNDIR)\" \
 ALL_CFLAGS =	$(CFLAGS) $(WARNFLAGS) $(WERROR) $(SANITIZE) $(BSD_CFLAGS) \
 		$(PATHS)
 
-CONSLET_OBJS =	src/conslet.o src/comport.o src/console.o src/escape.o \
+CONSLET_OBJS =	src/conslet.o src/comport.o src/console.o src/ctl.o src/escape.o \
 		src/line.o src/list.o src/lock.o src/menu.o src/msg.o \
 		src/peer.o src/relay.o src/share.o src/signals.o \
 		src/telnet.o src/term.o src/uucp.o
-CONSLOG_OBJS =	src/conslog.o src/console.o src/fanout.o src/line.o \
+CONSLOG_OBJS =	src/conslog.o src/console.o src/ctl.o src/fanout.o src/line.o \
 		src/lock.o src/logfile.o src/msg.o src/ring.o src/signals.o \
 		src/uucp.o
-HEADERS =	src/console.h src/conslet.h src/conslog.h
+HEADERS =	src/console.h src/conslet.h src/conslog.h src/ctl.h
 
 PROGS =		src/conslet src/conslog
-TESTPROGS =	tests/fakeguest tests/nobreak.so tests/modemshim.so
+TESTPROGS =	tests/fakeguest tests/nobreak.so tests/modemshim.so \
+		tests/swaplink.so
 
 .SUFFIXES: .c .o
 .PHONY: all check demo test install uninstall clean lint fuzz valgrind bench \
@@ -70,6 +71,10 @@ tests/modemshim.so: tests/modemshim.c
 tests/nobreak.so: tests/nobreak.c
 	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -shared -fPIC -o $@ \
 	    tests/nobreak.c
+
+tests/swaplink.so: tests/swaplink.c
+	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -shared -fPIC -o $@ \
+	    tests/swaplink.c -ldl
 
 # check and demo first install what is missing, then build in a fresh
 # make, so that the pkg-config answers above see what was installed.
@@ -185,15 +190,16 @@ uninstall-platform:
 clean:
 	rm -f $(PROGS) $(TESTPROGS) src/*.o bench/bench
 
-# Fuzzing: libFuzzer targets for the telnet decoder (with RFC 2217) and
-# the escape parser, built with clang under ASan and UBSan and run for
+# Fuzzing: libFuzzer targets for the telnet decoder (with RFC 2217), the
+# escape parser and the logger's request parser, built with clang under
+# ASan and UBSan and run for
 # FUZZTIME seconds each on a copy of their seed corpus; a crash fails.
 FUZZCC ?=	clang-14
 FUZZTIME ?=	60
 FUZZFLAGS =	-g -O1 -fno-omit-frame-pointer $(WARNFLAGS) \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		$(BSD_CFLAGS)
-FUZZSRCS =	tests/fuzz/stubs.c src/comport.c src/escape.c src/telnet.c
+FUZZSRCS =	tests/fuzz/stubs.c src/comport.c src/ctl.c src/escape.c src/telnet.c
 
 fuzz:
 	@sh tests/deps.sh fuzz

@@ -132,7 +132,7 @@ writer_lock(struct session *s, int force)
 {
 	struct holder	 h;
 	char		 since[32];
-	int		 tries;
+	int		 tries, known;
 
 	for (tries = 0;; tries++) {
 		if (lock_try(s->wfd) == 0)
@@ -140,18 +140,19 @@ writer_lock(struct session *s, int force)
 		if (errno != EWOULDBLOCK)
 			fatal(EX_OSERR, "run directory %s: %s", s->rundir,
 			    strerror(errno));
-		if (lock_who(s->rundir, s->con, "w", &h) == 0) {
-			if (force) {
-				if (share_force(s, &h) == -1)
-					fatal(EX_TEMPFAIL, "%s: cannot take "
-					    "write access from %s (pid %ld): %s",
-					    s->con->name, h.peer, (long)h.pid,
-					    strerror(errno));
-				logit(LOG_INFO, "%s: write access taken from "
-				    "%s by %s", s->con->name, h.peer,
-				    s->me.peer);
-				return;
-			}
+		known = lock_who_fd(s->wfd, &h) == 0;
+		if (force) {
+			if (share_force(s, known ? &h : NULL) == -1)
+				fatal(EX_TEMPFAIL, "%s: cannot take write "
+				    "access from %s (pid %ld): %s",
+				    s->con->name, known ? h.peer : "its holder",
+				    known ? (long)h.pid : 0L, strerror(errno));
+			logit(LOG_INFO, "%s: write access taken from %s by %s",
+			    s->con->name, known ? h.peer : "its holder",
+			    s->me.peer);
+			return;
+		}
+		if (known) {
 			holder_since(&h, since, sizeof(since));
 			if (!share_logger(s))
 				fatal(EX_TEMPFAIL, "%s is in use by %s (pid %ld) "
@@ -171,13 +172,12 @@ writer_lock(struct session *s, int force)
 }
 
 /*
- * With write access, the locks cu, tip, minicom and picocom look for. A
- * UUCP lock the console's own logger holds is the console's already.
+ * Reading the device ourselves, the locks cu, tip, minicom and picocom
+ * look for. With a logger, the logger holds them for the console.
  */
 static void
 uucp_take(struct session *s, const char *dir, uid_t owner)
 {
-	struct holder	 h;
 	pid_t		 pid;
 
 	uucp_flock(s->dev);
@@ -188,17 +188,13 @@ uucp_take(struct session *s, const char *dir, uid_t owner)
 		    dir, strerror(errno));
 		return;
 	}
-	if (lock_held(s->rundir, s->con->key, "r") &&
-	    lock_who(s->rundir, s->con, "r", &h) == 0 && h.logger &&
-	    h.pid == pid)
-		return;
 	fatal(EX_TEMPFAIL, "%s is in use by pid %ld (UUCP lock in %s)",
 	    s->con->name, (long)pid, dir);
 }
 
 /* Without a logger this process reads the device, under its reader lock. */
 static void
-reader_lock(struct session *s)
+reader_lock(struct session *s, const char *uucpdir, uid_t owner)
 {
 	struct holder	 h;
 	int		 tries;
@@ -223,6 +219,8 @@ reader_lock(struct session *s)
 		fatal(EX_OSERR, "run directory %s: %s", s->rundir,
 		    strerror(errno));
 	s->src = s->dev;
+	if (!s->readonly)
+		uucp_take(s, uucpdir, owner);
 }
 
 int
@@ -233,7 +231,7 @@ main(int argc, char *argv[])
 	struct ids	 id;
 	const char	*consdir = CONSDIR, *rundir = RUNDIR, *errstr;
 	const char	*uucpdir = UUCPDIR;
-	char		 chosen[NAME_LEN + 1];
+	char		 chosen[NAME_LEN + 1], fname[KEY_LEN + 8], why[256];
 	int		 ch, listing = 0, esc = '~', altbreak = 0, idle = 0;
 	int		 droppriv = 0, force = 0, end, script = 0, ask = 0;
 
@@ -381,11 +379,11 @@ main(int argc, char *argv[])
 		fatal(EX_IOERR, "%s: %s: %s", con.name, con.device,
 		    strerror(errno));
 	}
-	if (droppriv)
-		lock_owner(id.uid, id.gid);
+	if (s->dev != -1 && console_key(&con, s->dev) == -1)
+		fatal(EX_TEMPFAIL, "%s: %s changed while it was opened: %s",
+		    con.name, con.device, strerror(errno));
 	if (lock_dir(rundir) == -1)
-		fatal(EX_OSERR, "run directory %s: %s", rundir,
-		    strerror(errno));
+		fatal(EX_OSERR, "run directory %s: %s", rundir, lock_error());
 	s->con = &con;
 	s->rundir = rundir;
 	s->wfd = s->rfd = s->ffd = s->ctl = s->src = -1;
@@ -402,23 +400,22 @@ main(int argc, char *argv[])
 			fatal(EX_TEMPFAIL, "%s: read-only access needs "
 			    "conslog, and none runs", con.name);
 	} else {
+		snprintf(fname, sizeof(fname), "%s.f", con.key);
 		if ((s->wfd = lock_file(rundir, &con, "w")) == -1 ||
-		    (s->ffd = lock_file(rundir, &con, "f")) == -1)
+		    (s->ffd = run_open(rundir, fname, O_RDWR, 1, 0660,
+		    S_IFIFO)) == -1)
+			fatal(EX_OSERR, "run directory %s: %s", rundir,
+			    lock_error());
+		writer_lock(s, force);
+		if (!s->readonly && lock_record(s->wfd, &s->me) == -1)
 			fatal(EX_OSERR, "run directory %s: %s", rundir,
 			    strerror(errno));
-		writer_lock(s, force);
-		if (!s->readonly) {
-			uucp_take(s, uucpdir, droppriv ? id.uid : (uid_t)-1);
-			if (lock_record(s->wfd, &s->me) == -1)
-				fatal(EX_OSERR, "run directory %s: %s", rundir,
-				    strerror(errno));
-		}
 	}
 	if (s->logger[0] == '\0' && !share_logger(s))
-		reader_lock(s);
-	if (s->src == -1 && share_join(s) == -1)
+		reader_lock(s, uucpdir, droppriv ? id.uid : (uid_t)-1);
+	if (s->src == -1 && share_join(s, why, sizeof(why)) == -1)
 		fatal(EX_TEMPFAIL, "%s: cannot attach to its logger: %s",
-		    con.name, strerror(errno));
+		    con.name, why);
 
 	/* the writer's line settings; a viewer leaves the line alone */
 	s->line = &line;

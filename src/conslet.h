@@ -119,12 +119,12 @@ void	 escape_help(struct session *);
 
 /* share.c */
 int	 share_logger(struct session *);
-int	 share_join(struct session *);
+int	 share_join(struct session *, char *, size_t);
 void	 share_replay(struct session *);
 void	 share_note(struct session *, const char *);
 int	 share_force(struct session *, const struct holder *);
 void	 share_take(struct session *);
-void	 share_taken(struct session *);
+void	 share_bell(struct session *);
 int	 share_who(struct session *);
 int	 share_viewers(const char *, const char *);
 void	 share_list(const char *, const char *);
@@ -153,7 +153,6 @@ void	 peer_describe(char *, size_t);
 void	 peer_tune(int);
 
 /* relay.c */
-long long now_ms(void);
 int	 relay(struct session *);
 void	 session_send(struct session *, const void *, size_t);
 void	 session_notice(struct session *, const char *, ...)

@@ -22,6 +22,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -73,40 +74,33 @@ usage(void)
 	    "[-L log] [-n fd] [-p pidfile] [-R rundir] [-U lockdir] console");
 }
 
-/* One logger per name: the ctl fifo, the fifos and the log are by name. */
+/* One logger per name: its socket, its status file and its log. */
 static int
 name_lock(void)
 {
-	char		 path[PATH_MAX];
-	struct holder	 h;
-	int		 fd, n;
+	char	 lname[NAME_LEN + 16], buf[64];
+	long	 pid = 0;
+	ssize_t	 r;
+	int	 fd;
 
-	n = snprintf(path, sizeof(path), "%s/%s.logger", rundir, name);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		fatal(EX_USAGE, "run directory %s: name too long", rundir);
-	fd = flopen(path, O_RDWR | O_CREAT | O_NONBLOCK | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
-	if (fd == -1 && (errno == EWOULDBLOCK || errno == EAGAIN)) {
-		memset(&h, 0, sizeof(h));
-		if ((fd = open(path, O_RDONLY | O_NOFOLLOW)) != -1) {
-			char	 buf[64];
-			ssize_t	 r = read(fd, buf, sizeof(buf) - 1);
-
-			if (r > 0) {
-				buf[r] = '\0';
-				buf[strcspn(buf, "\n")] = '\0';
-				h.pid = strtonum(buf, 1, INT_MAX, NULL);
-			}
-			close(fd);
+	snprintf(lname, sizeof(lname), "%s.logger", name);
+	if ((fd = run_open(rundir, lname, O_RDWR, 1, 0644, S_IFREG)) == -1)
+		fatal(EX_OSERR, "run directory %s: %s", rundir, lock_error());
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK && errno != EAGAIN)
+			fatal(EX_OSERR, "run directory %s: %s", rundir,
+			    strerror(errno));
+		/* for the message only: whoever holds it wrote it */
+		if ((r = pread(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+			buf[r] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			pid = strtonum(buf, 1, INT_MAX, NULL);
 		}
-		if (h.pid != 0)
+		if (pid != 0)
 			fatal(EX_TEMPFAIL, "%s is already logged by pid %ld",
-			    name, (long)h.pid);
+			    name, pid);
 		fatal(EX_TEMPFAIL, "%s is already logged", name);
 	}
-	if (fd == -1)
-		fatal(EX_OSERR, "run directory %s: %s", rundir,
-		    strerror(errno));
 	if (ftruncate(fd, 0) == -1 || dprintf(fd, "%ld\n", (long)getpid()) < 0)
 		fatal(EX_OSERR, "run directory %s: %s", rundir,
 		    strerror(errno));
@@ -129,10 +123,25 @@ attach(void)
 
 	if (console_find(&c, consdir, name) != CON_OK)
 		return -1;
+	/* opened first, and the lock keyed by what was opened */
+	if ((dev = line_open(c.path)) == -1) {
+		if (errno == ENOTTY && !attached)
+			fatal(EX_IOERR, "%s: %s is not a terminal device",
+			    name, c.device);
+		return -1;
+	}
+	if (console_key(&c, dev) == -1) {
+		close(dev);
+		dev = -1;
+		return -1;
+	}
 	if (rfd != -1 && strcmp(c.key, con.key) == 0)
 		fd = rfd;		/* the same device is back */
-	else if ((fd = lock_take(rundir, &c, "r")) == -1)
-		return -1;		/* a direct conslet reads it: wait */
+	else if ((fd = lock_take(rundir, &c, "r")) == -1) {
+		close(dev);		/* a direct conslet reads it: wait */
+		dev = -1;
+		return -1;
+	}
 	memset(&me, 0, sizeof(me));
 	me.pid = getpid();
 	me.since = time(NULL);
@@ -140,10 +149,9 @@ attach(void)
 	strlcpy(me.peer, "conslog", sizeof(me.peer));
 	strlcpy(me.console, name, sizeof(me.console));
 	strlcpy(me.device, c.device, sizeof(me.device));
-	if (lock_record(fd, &me) == -1 || (dev = line_open(c.path)) == -1) {
-		if (errno == ENOTTY && !attached)
-			fatal(EX_IOERR, "%s: %s is not a terminal device",
-			    name, c.device);
+	if (lock_record(fd, &me) == -1) {
+		close(dev);
+		dev = -1;
 		if (fd != rfd) {
 			lock_clear(fd);
 			close(fd);
@@ -179,6 +187,7 @@ attach(void)
 	}
 	rfd = fd;
 	con = c;
+	fan_device(con.key);
 	if (line_setup(dev, &(struct line){ 0 }) == -1)
 		logit(LOG_WARNING, "%s: cannot set up %s: %s", name,
 		    con.device, strerror(errno));
@@ -241,7 +250,7 @@ main(int argc, char *argv[])
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
 	static unsigned char buf[READ_LEN];
-	struct pollfd	 pfd[3 + MAX_SUBS];
+	struct pollfd	 pfd[2 + 1 + 2 * MAX_SUBS];
 	struct pidfh	*pfh = NULL;
 	const char	*errstr, *logarg = NULL, *pidpath = NULL;
 	long long	 ringsize = RING_DEFAULT, next = 0;
@@ -316,8 +325,7 @@ main(int argc, char *argv[])
 	}
 
 	if (lock_dir(rundir) == -1)
-		fatal(EX_OSERR, "run directory %s: %s", rundir,
-		    strerror(errno));
+		fatal(EX_OSERR, "run directory %s: %s", rundir, lock_error());
 	(void)name_lock();
 	if (lock_held(rundir, con.key, "r") &&
 	    lock_who(rundir, &con, "r", &other_h) == 0 && other_h.logger)
@@ -334,8 +342,8 @@ main(int argc, char *argv[])
 	if ((sigfd = signals_catch(sigs)) == -1)
 		fatal(EX_OSERR, "signals: %s", strerror(errno));
 	if (fan_init(rundir, name, &ring, note) == -1)
-		fatal(EX_OSERR, "run directory %s: %s", rundir,
-		    strerror(errno));
+		fatal(EX_OSERR, "run directory %s: %s", rundir, lock_error());
+	fan_device(con.key);
 	setproctitle("%s", name);
 	logit(LOG_INFO, "%s: logging %s to %s", name, con.device, logf.path);
 
@@ -363,15 +371,16 @@ main(int argc, char *argv[])
 			}
 		}
 		timeout = dev == -1 ? backoff : -1;
+		if ((got = fan_timeout()) != -1 &&
+		    (timeout == -1 || got < timeout))
+			timeout = got;
 
 		pfd[0].fd = sigfd;
 		pfd[0].events = POLLIN;
-		pfd[1].fd = fan_ctl_fd();
+		pfd[1].fd = dev;
 		pfd[1].events = POLLIN;
-		pfd[2].fd = dev;
-		pfd[2].events = POLLIN;
-		nsub = fan_pollfds(pfd + 3, MAX_SUBS);
-		if (poll(pfd, 3 + nsub, timeout) == -1) {
+		nsub = fan_pollfds(pfd + 2, 1 + 2 * MAX_SUBS);
+		if (poll(pfd, 2 + nsub, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal(EX_OSERR, "poll: %s", strerror(errno));
@@ -384,9 +393,7 @@ main(int argc, char *argv[])
 				logit(LOG_ERR, "log %s: %s", logf.path,
 				    strerror(errno));
 		}
-		if (pfd[1].revents & POLLIN)
-			fan_ctl_read();
-		if (dev != -1 && pfd[2].revents != 0) {
+		if (dev != -1 && pfd[1].revents != 0) {
 			/*
 			 * A pty gives at most 4 KiB a read: in a burst, read
 			 * on, and log and pass on the lot at once.
@@ -411,7 +418,7 @@ main(int argc, char *argv[])
 				next = 0;
 			}
 		}
-		fan_serviced(pfd + 3, nsub);
+		fan_serviced(pfd + 2, nsub);
 		fan_flush();	/* once a round: new output, replays, notices */
 	}
 

@@ -45,9 +45,9 @@ struct logfile {
 /* fanout.c */
 int	 fan_init(const char *, const char *, struct ring *,
 	    void (*)(const char *));
-int	 fan_ctl_fd(void);
-void	 fan_ctl_read(void);
+void	 fan_device(const char *);
 int	 fan_pollfds(struct pollfd *, int);
+int	 fan_timeout(void);
 void	 fan_serviced(const struct pollfd *, int);
 void	 fan_flush(void);
 void	 fan_notice(const char *, ...)

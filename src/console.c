@@ -94,3 +94,29 @@ console_find(struct console *c, const char *consdir, const char *arg)
 	    (unsigned long)major(st.st_rdev), (unsigned long)minor(st.st_rdev));
 	return CON_OK;
 }
+
+/*
+ * The key from the device as opened, not as stat(2) saw it before: a
+ * link switched in between must not put two writers on one device. 0
+ * when it is the one console_find() saw, -1 (ESTALE) when it is not.
+ */
+int
+console_key(struct console *c, int fd)
+{
+	struct stat	 st;
+	char		 key[KEY_LEN];
+
+	if (fstat(fd, &st) == -1)
+		return -1;
+	if (!S_ISCHR(st.st_mode)) {
+		errno = ENOTTY;
+		return -1;
+	}
+	snprintf(key, sizeof(key), "dev.%lu.%lu",
+	    (unsigned long)major(st.st_rdev), (unsigned long)minor(st.st_rdev));
+	if (strcmp(key, c->key) != 0) {
+		errno = ESTALE;
+		return -1;
+	}
+	return 0;
+}

@@ -87,18 +87,24 @@ enum { BRK_SENT, BRK_ALT };
 /* console.c */
 int	 console_name_ok(const char *);
 int	 console_find(struct console *, const char *, const char *);
+int	 console_key(struct console *, int);
 
 /* lock.c */
-void	 lock_owner(uid_t, gid_t);
+int	 rundir_fd(const char *, int);
+int	 run_open(const char *, const char *, int, int, mode_t, mode_t);
+const char *lock_error(void);
 int	 lock_dir(const char *);
 int	 lock_take(const char *, const struct console *, const char *);
 int	 lock_file(const char *, const struct console *, const char *);
 int	 lock_try(int);
+void	 lock_release(int);
+pid_t	 lock_pid(int);
 int	 lock_held(const char *, const char *, const char *);
 int	 lock_record(int, const struct holder *);
 void	 lock_clear(int);
 int	 lock_who(const char *, const struct console *, const char *,
 	    struct holder *);
+int	 lock_who_fd(int, struct holder *);
 void	 holder_since(const struct holder *, char *, size_t);
 
 /* line.c */
@@ -124,6 +130,7 @@ void	 uucp_flock(int);
 #define SIGBIT(s)	(1 << (s))
 int	 signals_catch(const int *);
 int	 signals_taken(void);
+long long now_ms(void);
 
 /* msg.c */
 void	 msg_init(const char *, int);

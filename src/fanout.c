@@ -15,18 +15,17 @@
  */
 
 /*
- * Fan-out: each attached conslet reads its own fifo, and has its own place
+ * Fan-out: each attached conslet reads its own pipe, and has its own place
  * in the ring. Writes never block: a subscriber that is behind is written
- * to as its fifo drains, and one that falls more than the ring behind is
+ * to as its pipe drains, and one that falls more than the ring behind is
  * told how much it missed and goes on from the oldest byte held. Neither
  * the log nor any other subscriber waits for it.
  *
- * A conslet registers by making RUNDIR/NAME.sub/PID, opening it for
- * reading, and writing "join PID MODE REPLAY PEER" to RUNDIR/NAME.ctl. The
- * logger opens the fifo for writing and removes its name, so a conslet
- * that dies leaves nothing behind; the name going away is the conslet's
- * sign that it is attached. One killed before it asked leaves its fifo:
- * each join sweeps away those of processes that are gone.
+ * A conslet attaches by connecting to RUNDIR/NAME.sock and asking to join
+ * (ctl.h); the logger answers with the read end of a pipe it made. The
+ * connection is the subscriber's identity: the kernel tells its pid and
+ * uid, its requests speak only for itself, and when it closes, the
+ * subscriber is gone. Nothing is left in the run directory either way.
  */
 
 #ifdef __linux__
@@ -34,14 +33,14 @@
 #endif
 
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,12 +50,15 @@
 #include <unistd.h>
 
 #include "conslog.h"
+#include "ctl.h"
 
-#define CTL_LEN		1024	/* longest request line */
 #define NOTES		16	/* notices waiting per subscriber */
-#define NOTE_LEN	256
+#define NOTE_LEN	384
+#define JOIN_MS		5000	/* a connection has this long to join */
+#define NOTE_BURST	5	/* notes a writer may make at once */
+#define NOTE_EVERY	1000	/* ms, and one more each so often */
 /*
- * Linux: each client's fifo holds this much, not 64 KiB, so that a client
+ * Linux: each client's pipe holds this much, not 64 KiB, so that a client
  * reading at loopback speed is not outrun by a guest printing flat out
  * whenever the machine stalls it a few milliseconds.  The kernel holds
  * the bytes only while the client is behind: at most this much each.
@@ -71,12 +73,19 @@ struct note {
 };
 
 struct sub {
-	pid_t		 pid;
-	int		 fd;
+	pid_t		 pid;		/* as the kernel tells */
+	uid_t		 uid;
+	int		 sock;		/* its connection */
+	int		 fd;		/* its pipe; -1 until it joined */
+	long long	 joinby;	/* ms: when it must have joined */
 	int		 writer;
-	int		 blocked;	/* its fifo is full */
+	int		 blocked;	/* its pipe is full */
 	int		 midline;	/* the last byte it got was not LF */
 	int		 gone;
+	int		 warned;	/* a bad request was logged */
+	int		 tokens;	/* notes it may make now */
+	long long	 refill;	/* ms: when it gets one more */
+	unsigned	 dropped;	/* notes over the limit */
 	time_t		 since;
 	uint64_t	 pos;
 	char		 peer[PEER_LEN];
@@ -86,130 +95,125 @@ struct sub {
 
 static struct sub	*subs[MAX_SUBS];
 static int		 nsubs;
-static int		 polled[MAX_SUBS];	/* pollfd slot to subscriber */
+static int		 polled[2 * MAX_SUBS + 1]; /* pollfd slot to sub */
 static struct ring	*ring;
 static void		(*onnote)(const char *);
-static int		 ctlfd = -1;
-static char		 ctlbuf[CTL_LEN];
-static size_t		 ctllen;
-static int		 ctlskip;		/* inside an overlong line */
-static char		 subdir[PATH_MAX], ctlpath[PATH_MAX];
-static char		 whopath[PATH_MAX];
+static int		 lsock = -1;	/* the listening socket */
+static int		 spare = -1;	/* a descriptor kept for EMFILE */
+static const char	*rundir;
+static char		 sockname[NAME_LEN + 8], whoname[NAME_LEN + 8];
+static char		 lname[NAME_LEN + 1];
+static char		 key[KEY_LEN];	/* the device logged now */
+static struct sub	*lastw;		/* the last to have written */
 
+static void	 tell_all(const struct sub *, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+
+/* The run directory is the working directory while a name is bound. */
 static int
-path(char *buf, const char *rundir, const char *name, const char *suffix)
+bind_here(int s, const char *name)
 {
-	int	 n;
+	struct sockaddr_un	 sun;
+	mode_t			 old;
+	int			 cwd, r, serrno;
 
-	n = snprintf(buf, PATH_MAX, "%s/%s%s", rundir, name, suffix);
-	if (n < 0 || n >= PATH_MAX) {
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, name, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	return 0;
+	if ((cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fchdir(rundir_fd(rundir, 0)) == -1) {
+		close(cwd);
+		return -1;
+	}
+	old = umask(0117);		/* 0660: us and the directory's group */
+	r = bind(s, (struct sockaddr *)&sun, sizeof(sun));
+	serrno = errno;
+	umask(old);
+	if (fchdir(cwd) == -1)
+		r = -1;
+	close(cwd);
+	errno = serrno;
+	return r;
 }
 
-/*
- * Remove what a previous logger of this name left (all), or only the
- * fifos whose conslet is gone.
- */
-static void
-clean(int all)
-{
-	struct dirent	*de;
-	DIR		*d;
-	pid_t		 pid;
-	int		 dfd;
-
-	if ((dfd = open(subdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1 || (d = fdopendir(dfd)) == NULL) {
-		if (dfd != -1)
-			close(dfd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		pid = strtonum(de->d_name, 1, INT_MAX, NULL);
-		if (!all && pid != 0 && (kill(pid, 0) == 0 || errno != ESRCH))
-			continue;
-		(void)unlinkat(dfd, de->d_name, 0);
-	}
-	closedir(d);
-}
-
+/* Rewrite NAME.who: a line for each subscriber, for conslet -l. */
 static void
 who(void)
 {
-	char	 tmp[PATH_MAX + 8];
+	char	 tmp[NAME_LEN + 16];
 	FILE	*f;
-	int	 fd, i;
+	int	 dfd, fd, i;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", whopath);
-	(void)unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644)) == -1 || (f = fdopen(fd, "w")) == NULL) {
+	if ((dfd = rundir_fd(rundir, 0)) == -1)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", whoname);
+	(void)unlinkat(dfd, tmp, 0);
+	if ((fd = run_open(rundir, tmp, O_WRONLY, 1, 0644, S_IFREG)) == -1 ||
+	    (f = fdopen(fd, "w")) == NULL) {
 		if (fd != -1)
 			close(fd);
 		return;
 	}
 	for (i = 0; i < nsubs; i++)
-		if (!subs[i]->gone)
+		if (!subs[i]->gone && subs[i]->fd != -1)
 			fprintf(f, "%ld %c %lld %s\n", (long)subs[i]->pid,
 			    subs[i]->writer ? 'w' : 'r',
 			    (long long)subs[i]->since, subs[i]->peer);
 	if (fclose(f) == 0)
-		(void)rename(tmp, whopath);
+		(void)renameat(dfd, tmp, dfd, whoname);
 }
 
 int
-fan_init(const char *rundir, const char *name, struct ring *r,
+fan_init(const char *dir, const char *name, struct ring *r,
     void (*note_fn)(const char *))
 {
 	struct stat	 st;
+	int		 dfd;
 
 	ring = r;
 	onnote = note_fn;
-	if (path(subdir, rundir, name, ".sub") == -1 ||
-	    path(ctlpath, rundir, name, ".ctl") == -1 ||
-	    path(whopath, rundir, name, ".who") == -1)
+	rundir = dir;
+	strlcpy(lname, name, sizeof(lname));
+	snprintf(sockname, sizeof(sockname), "%s.sock", name);
+	snprintf(whoname, sizeof(whoname), "%s.who", name);
+	if ((dfd = rundir_fd(rundir, 0)) == -1)
 		return -1;
-	if (mkdir(subdir, 0770) == -1 && errno != EEXIST)
+	/* ours: we hold the name lock, and nobody else writes here */
+	if (unlinkat(dfd, sockname, 0) == -1 && errno != ENOENT)
 		return -1;
-	if (lstat(subdir, &st) == -1)
+	if ((lsock = socket(AF_UNIX, SOCK_SEQPACKET, 0)) == -1 ||
+	    fcntl(lsock, F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(lsock, F_SETFL, O_NONBLOCK) == -1 ||
+	    bind_here(lsock, sockname) == -1 || listen(lsock, 64) == -1)
 		return -1;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
-		errno = EPERM;
-		return -1;
-	}
-	/* the logger's group may attach: mode 0770 whatever the umask */
-	if (chmod(subdir, 0770) == -1)
-		return -1;
-	clean(1);
-	if (unlink(ctlpath) == -1 && errno != ENOENT)
-		return -1;
-	if (mkfifo(ctlpath, 0660) == -1 || chmod(ctlpath, 0660) == -1)
-		return -1;
-	if ((ctlfd = open(ctlpath, O_RDWR | O_NONBLOCK | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		return -1;
+	/* the directory's group may attach, as with every file here */
+	if (geteuid() == 0 && fstat(dfd, &st) == 0 && st.st_gid != getegid())
+		(void)fchownat(dfd, sockname, (uid_t)-1, st.st_gid,
+		    AT_SYMLINK_NOFOLLOW);
+	spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	who();
 	return 0;
 }
 
-int
-fan_ctl_fd(void)
+/* The device now logged: what joining clients are told, and checked. */
+void
+fan_device(const char *k)
 {
-	return ctlfd;
+	strlcpy(key, k, sizeof(key));
 }
 
 static struct sub *
-find(pid_t pid)
+find_writer(void)
 {
 	int	 i;
 
 	for (i = 0; i < nsubs; i++)
-		if (subs[i]->pid == pid && !subs[i]->gone)
+		if (subs[i]->writer && !subs[i]->gone)
 			return subs[i];
 	return NULL;
 }
@@ -221,6 +225,8 @@ note(struct sub *s, uint64_t at, int front, const char *text)
 	struct note	*n;
 	int		 len;
 
+	if (s->fd == -1)
+		return;
 	if (s->nnotes == NOTES) {
 		if (!front)
 			return;		/* bounded: a flood of notices drops */
@@ -271,142 +277,288 @@ fan_notice(const char *fmt, ...)
 	tell_all(NULL, "%s", text);
 }
 
-/* s is now the writer; whoever was is not. */
-static void
-take_write(struct sub *s)
+/*
+ * Does s hold the writer lock of the device? The kernel says which
+ * process holds it; what a client says of itself is not enough.
+ */
+static int
+holds_writer(const struct sub *s)
 {
-	int	 i, taken = 0;
+	char	 name[KEY_LEN + 8];
+	pid_t	 pid;
+	int	 fd;
 
-	for (i = 0; i < nsubs; i++)
-		if (subs[i] != s && subs[i]->writer && !subs[i]->gone) {
-			subs[i]->writer = 0;
-			taken = 1;
-		}
-	s->writer = 1;
-	if (taken)
-		tell_all(NULL, "write access taken by %s", s->peer);
+	snprintf(name, sizeof(name), "%s.w", key);
+	if (key[0] == '\0' || s->pid <= 0 ||
+	    (fd = run_open(rundir, name, O_RDONLY, 0, 0, S_IFREG)) == -1)
+		return 0;
+	pid = lock_pid(fd);
+	close(fd);
+	return pid == s->pid;
 }
 
+/* A request that is not what it claims, said once a client. */
 static void
-join(pid_t pid, int writer, size_t replay, const char *peer)
+bad(struct sub *s, const char *what)
 {
-	char		 fifo[PATH_MAX];
-	struct stat	 st;
-	struct sub	*s;
-	int		 fd, n;
-
-	clean(0);
-	n = snprintf(fifo, sizeof(fifo), "%s/%ld", subdir, (long)pid);
-	if (n < 0 || (size_t)n >= sizeof(fifo))
+	if (s->warned++)
 		return;
-	fd = open(fifo, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-	(void)unlink(fifo);
-	if (fd == -1)
-		return;			/* it gave up, or was never there */
-	if (fstat(fd, &st) == -1 || !S_ISFIFO(st.st_mode) ||
-	    nsubs == MAX_SUBS || find(pid) != NULL ||
-	    (s = calloc(1, sizeof(*s))) == NULL) {
-		if (nsubs == MAX_SUBS) {
-			char	 text[128];
-
-			logit(LOG_WARNING, "refused pid %ld: %d clients "
-			    "attached already", (long)pid, MAX_SUBS);
-			n = notice_fmt(text, sizeof(text), "too many clients "
-			    "attached: %d", MAX_SUBS);
-			(void)write(fd, text, n);
-		}
-		close(fd);
-		return;
-	}
-#ifdef F_SETPIPE_SZ
-	(void)fcntl(fd, F_SETPIPE_SZ, FIFO_LEN);	/* else 64 KiB */
-#endif
-	s->pid = pid;
-	s->fd = fd;
-	s->since = time(NULL);
-	strlcpy(s->peer, peer, sizeof(s->peer));
-	s->pos = ring_replay(ring, replay);
-	subs[nsubs++] = s;
-	tell_all(s, "%s joined%s", s->peer, writer ? "" : " (read-only)");
-	if (writer)
-		take_write(s);
-	logit(LOG_INFO, "%s joined%s, pid %ld", s->peer,
-	    writer ? "" : " (read-only)", (long)pid);
-	who();
+	logit(LOG_WARNING, "%s: refused %s from pid %ld uid %ld", lname, what,
+	    (long)s->pid, (long)s->uid);
 }
 
 /*
- * One request line: "join PID w|r REPLAY PEER", "mode PID w|r",
- * "replay PID N" or "note PID TEXT".
+ * s is now the writer; whoever was is not. Everyone is told when it took
+ * write access from a client that is still here, which may have let go
+ * already (it gives up before the taker can have the lock).
  */
 static void
-request(char *line)
+take_write(struct sub *s)
 {
-	char		*cmd, *pidstr, *arg, *rest = line;
-	const char	*errstr;
-	struct sub	*s;
-	long long	 pid, n;
+	int	 i;
 
-	cmd = strsep(&rest, " ");
-	pidstr = strsep(&rest, " ");
-	arg = strsep(&rest, " ");
-	if (pidstr == NULL || arg == NULL)
+	for (i = 0; i < nsubs; i++)
+		if (subs[i] != s)
+			subs[i]->writer = 0;
+	s->writer = 1;
+	if (lastw != NULL && lastw != s && !lastw->gone)
+		tell_all(NULL, "write access taken by %s", s->peer);
+	lastw = s;
+}
+
+static void
+refuse_join(struct sub *s, const char *why)
+{
+	(void)ctl_send(s->sock, -1, "no %s", why);
+	logit(LOG_WARNING, "%s: refused pid %ld uid %ld: %s", lname,
+	    (long)s->pid, (long)s->uid, why);
+	s->gone = 1;
+}
+
+static void
+join(struct sub *s, const struct request *r)
+{
+	char	 why[128];
+	int	 p[2];
+
+	if (pipe(p) == -1) {
+		snprintf(why, sizeof(why), "cannot make a pipe: %s",
+		    strerror(errno));
+		refuse_join(s, why);
 		return;
-	pid = strtonum(pidstr, 1, INT_MAX, &errstr);
-	if (errstr != NULL)
+	}
+	(void)fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	(void)fcntl(p[1], F_SETFL, O_NONBLOCK);
+#ifdef F_SETPIPE_SZ
+	(void)fcntl(p[1], F_SETPIPE_SZ, FIFO_LEN);	/* else 64 KiB */
+#endif
+	if (ctl_send(s->sock, p[0], "ok %s", key) == -1) {
+		close(p[0]);
+		close(p[1]);
+		s->gone = 1;
 		return;
-	if (strcmp(cmd, "join") == 0 && rest != NULL) {
-		n = strtonum(strsep(&rest, " "), 0, RING_MAX, &errstr);
-		if (errstr == NULL && rest != NULL &&
-		    (strcmp(arg, "w") == 0 || strcmp(arg, "r") == 0))
-			join(pid, arg[0] == 'w', n, rest);
-	} else if (strcmp(cmd, "mode") == 0 && (s = find(pid)) != NULL) {
-		if (strcmp(arg, "w") == 0)
+	}
+	close(p[0]);
+	s->fd = p[1];
+	s->since = time(NULL);
+	strlcpy(s->peer, r->text, sizeof(s->peer));
+	s->pos = ring_replay(ring, r->replay);
+	s->writer = 0;
+	if (r->writer && !holds_writer(s)) {
+		bad(s, "a claim of write access");
+		note(s, ring->head, 0, "read-only: the writer lock is not "
+		    "yours");
+	}
+	tell_all(s, "%s joined%s", s->peer, r->writer && holds_writer(s) ?
+	    "" : " (read-only)");
+	if (r->writer && holds_writer(s))
+		take_write(s);
+	logit(LOG_INFO, "%s joined%s, pid %ld", s->peer,
+	    s->writer ? "" : " (read-only)", (long)s->pid);
+	who();
+}
+
+/* ~w: the writer and the viewers, told to s alone. */
+static void
+tell_who(struct sub *s)
+{
+	struct holder	 h;
+	char		 text[NOTE_LEN + PEER_LEN], when[32];
+	int		 i;
+
+	for (i = 0; i < nsubs; i++) {
+		if (subs[i]->gone || subs[i]->fd == -1)
+			continue;
+		h.since = subs[i]->since;
+		holder_since(&h, when, sizeof(when));
+		snprintf(text, sizeof(text), "%s: %s %s (pid %ld) since %s%s",
+		    lname, subs[i]->writer ? "writer" : "viewer",
+		    subs[i]->peer, (long)subs[i]->pid, when,
+		    subs[i] == s ? " (you)" : "");
+		note(s, ring->head, 0, text);
+	}
+}
+
+/* May s make a note now? A burst, then one a NOTE_EVERY. */
+static int
+note_allowed(struct sub *s)
+{
+	long long	 now = now_ms();
+
+	if (s->tokens < NOTE_BURST && now >= s->refill) {
+		s->tokens += 1 + (now - s->refill) / NOTE_EVERY;
+		if (s->tokens > NOTE_BURST)
+			s->tokens = NOTE_BURST;
+		s->refill = now + NOTE_EVERY;
+	}
+	if (s->tokens == 0) {
+		s->dropped++;
+		return 0;
+	}
+	s->tokens--;
+	return 1;
+}
+
+static void
+request(struct sub *s, const char *msg, size_t len)
+{
+	struct request	 r;
+	char		 text[NOTE_LEN + 64];
+
+	if (ctl_parse(msg, len, &r, RING_MAX) == REQ_BAD) {
+		bad(s, "a malformed request");
+		return;
+	}
+	if (s->fd == -1) {		/* first of all, it joins */
+		if (r.type != REQ_JOIN) {
+			bad(s, "a request before joining");
+			s->gone = 1;
+		} else
+			join(s, &r);
+		return;
+	}
+	switch (r.type) {
+	case REQ_JOIN:
+		bad(s, "a second join");
+		break;
+	case REQ_MODE:
+		if (!r.writer) {
+			s->writer = 0;
+		} else if (holds_writer(s))
 			take_write(s);
 		else
-			s->writer = 0;
+			bad(s, "a claim of write access");
 		who();
-	} else if (strcmp(cmd, "note") == 0 && find(pid) != NULL) {
-		/* the rest of the line is the note: "note PID text..." */
-		if (rest != NULL)
-			arg[strlen(arg)] = ' ';
-		onnote(arg);
-		tell_all(NULL, "%s", arg);
-	} else if (strcmp(cmd, "replay") == 0 && (s = find(pid)) != NULL) {
-		n = strtonum(arg, 0, RING_MAX, &errstr);
-		if (errstr == NULL)
-			s->pos = ring_replay(ring, n);
+		break;
+	case REQ_NOTE:
+		if (!s->writer || find_writer() != s) {
+			bad(s, "a note from a client that does not write");
+			break;
+		}
+		if (!note_allowed(s))
+			break;
+		if (s->dropped > 0) {
+			snprintf(text, sizeof(text), "%s (and %u more notes "
+			    "dropped)", r.text, s->dropped);
+			logit(LOG_NOTICE, "%s: %u notes by pid %ld dropped",
+			    lname, s->dropped, (long)s->pid);
+			s->dropped = 0;
+		} else
+			strlcpy(text, r.text, sizeof(text));
+		onnote(text);
+		tell_all(NULL, "%s", text);
+		break;
+	case REQ_REPLAY:
+		s->pos = ring_replay(ring, r.replay);
+		break;
+	case REQ_WHO:
+		tell_who(s);
+		break;
 	}
 }
 
-void
-fan_ctl_read(void)
+/* New connections: subscribers to be, until they join. */
+static void
+accept_all(void)
 {
-	char	*nl, *line;
-	ssize_t	 n;
+	struct sub	*s;
+	int		 fd;
+	uid_t		 uid;
+	pid_t		 pid;
 
-	while ((n = read(ctlfd, ctlbuf + ctllen, sizeof(ctlbuf) - ctllen)) >
-	    0) {
-		ctllen += n;
-		line = ctlbuf;
-		while ((nl = memchr(line, '\n', ctllen - (line - ctlbuf))) !=
-		    NULL) {
-			*nl = '\0';
-			if (!ctlskip)
-				request(line);
-			ctlskip = 0;
-			line = nl + 1;
+	for (;;) {
+		if ((fd = accept(lsock, NULL, NULL)) == -1) {
+			if ((errno != EMFILE && errno != ENFILE) ||
+			    spare == -1)
+				return;
+			/*
+			 * Out of descriptors (Linux says so even with none
+			 * waiting): tell whoever waits, rather than nothing.
+			 */
+			close(spare);
+			fd = accept(lsock, NULL, NULL);
+			if (fd != -1) {
+				(void)ctl_send(fd, -1, "no out of file "
+				    "descriptors");
+				close(fd);
+				logit(LOG_WARNING, "%s: refused a client: %s",
+				    lname, strerror(EMFILE));
+			}
+			spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			if (fd == -1)
+				return;
+			continue;
 		}
-		ctllen -= line - ctlbuf;
-		memmove(ctlbuf, line, ctllen);
-		if (ctllen == sizeof(ctlbuf)) {	/* overlong: drop it */
-			ctllen = 0;
-			ctlskip = 1;
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+		(void)fcntl(fd, F_SETFL, O_NONBLOCK);
+		if (ctl_peer(fd, &uid, &pid) == -1) {
+			close(fd);
+			continue;
 		}
+		if (nsubs == MAX_SUBS || (s = calloc(1, sizeof(*s))) == NULL) {
+			(void)ctl_send(fd, -1, "no too many clients attached: "
+			    "%d", MAX_SUBS);
+			logit(LOG_WARNING, "%s: refused pid %ld: %d clients "
+			    "attached already", lname, (long)pid, MAX_SUBS);
+			close(fd);
+			continue;
+		}
+		s->sock = fd;
+		s->fd = -1;
+		s->pid = pid;
+		s->uid = uid;
+		s->tokens = NOTE_BURST;
+		s->refill = now_ms() + NOTE_EVERY;
+		s->joinby = now_ms() + JOIN_MS;
+		subs[nsubs++] = s;
 	}
 }
 
-/* Write what s is due: 0 caught up, 1 its fifo is full, -1 it is gone. */
+/* Read what s asks, message by message. */
+static void
+sub_read(struct sub *s)
+{
+	char	 msg[CTL_LEN + 1];
+	ssize_t	 n;
+	int	 fd;
+
+	while (!s->gone) {
+		n = ctl_recv(s->sock, msg, sizeof(msg), &fd);
+		if (fd != -1)
+			close(fd);	/* nothing a client sends us has one */
+		if (n > 0)
+			request(s, msg, n);
+		else if (n == 0 || (errno != EAGAIN && errno != EINTR &&
+		    errno != EMSGSIZE))
+			s->gone = 1;
+		else if (errno == EMSGSIZE)
+			bad(s, "an overlong request");
+		else
+			return;
+	}
+}
+
+/* Write what s is due: 0 caught up, 1 its pipe is full, -1 it is gone. */
 static int
 sub_write(struct sub *s)
 {
@@ -458,27 +610,28 @@ sub_write(struct sub *s)
 	}
 }
 
-static void
-leave(struct sub *s)
-{
-	s->gone = 1;
-	close(s->fd);
-	logit(LOG_INFO, "%s left, pid %ld", s->peer, (long)s->pid);
-	tell_all(s, "%s left", s->peer);
-}
-
-/* Forget the subscribers that left. */
+/* Forget the subscribers that left, and tell the others. */
 static void
 reap(void)
 {
 	int	 i, j, changed = 0;
 
 	for (i = j = 0; i < nsubs; i++) {
-		if (subs[i]->gone) {
-			free(subs[i]);
-			changed = 1;
-		} else
+		if (!subs[i]->gone) {
 			subs[j++] = subs[i];
+			continue;
+		}
+		if (subs[i]->fd != -1) {
+			close(subs[i]->fd);
+			logit(LOG_INFO, "%s left, pid %ld", subs[i]->peer,
+			    (long)subs[i]->pid);
+			tell_all(subs[i], "%s left", subs[i]->peer);
+			changed = 1;
+		}
+		close(subs[i]->sock);
+		if (subs[i] == lastw)
+			lastw = NULL;
+		free(subs[i]);
 	}
 	nsubs = j;
 	if (changed)
@@ -491,18 +644,28 @@ service(struct sub *s)
 	int	 r;
 
 	if ((r = sub_write(s)) == -1)
-		leave(s);
+		s->gone = 1;
 	else
 		s->blocked = r == 1;
 }
 
-/* Fill pfd with the subscribers; how many slots were used. */
+/* Fill pfd: the listener, then each subscriber's connection and pipe. */
 int
 fan_pollfds(struct pollfd *pfd, int max)
 {
 	int	 i, n = 0;
 
-	for (i = 0; i < nsubs && n < max; i++) {
+	if (max < 1)
+		return 0;
+	pfd[n].fd = lsock;
+	pfd[n].events = nsubs < MAX_SUBS || spare != -1 ? POLLIN : 0;
+	polled[n++] = -1;
+	for (i = 0; i < nsubs && n + 2 <= max; i++) {
+		pfd[n].fd = subs[i]->sock;
+		pfd[n].events = POLLIN;
+		polled[n++] = i;
+		if (subs[i]->fd == -1)
+			continue;
 		pfd[n].fd = subs[i]->fd;
 		pfd[n].events = subs[i]->blocked ? POLLOUT : 0;
 		polled[n++] = i;
@@ -510,23 +673,57 @@ fan_pollfds(struct pollfd *pfd, int max)
 	return n;
 }
 
+/* How long until a connection that has not joined is dropped; -1. */
+int
+fan_timeout(void)
+{
+	long long	 t, next = -1, now = now_ms();
+	int		 i;
+
+	for (i = 0; i < nsubs; i++) {
+		if (subs[i]->fd != -1)
+			continue;
+		t = subs[i]->joinby - now;
+		if (next == -1 || t < next)
+			next = t < 0 ? 0 : t;
+	}
+	return (int)next;
+}
+
 void
 fan_serviced(const struct pollfd *pfd, int n)
 {
 	struct sub	*s;
+	long long	 now;
 	int		 i;
 
 	for (i = 0; i < n; i++) {
-		if (pfd[i].revents == 0 || polled[i] >= nsubs)
+		if (pfd[i].revents == 0)
+			continue;
+		if (polled[i] == -1) {
+			accept_all();
+			continue;
+		}
+		if (polled[i] >= nsubs)
 			continue;
 		s = subs[polled[i]];
 		if (s->gone)
 			continue;
-		if (pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL))
-			leave(s);
+		if (pfd[i].fd == s->sock) {
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+				sub_read(s);
+		} else if (pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL))
+			s->gone = 1;
 		else if (pfd[i].revents & POLLOUT)
 			service(s);
 	}
+	now = now_ms();
+	for (i = 0; i < nsubs; i++)
+		if (subs[i]->fd == -1 && !subs[i]->gone &&
+		    now >= subs[i]->joinby) {
+			bad(subs[i], "a connection that never joined");
+			subs[i]->gone = 1;
+		}
 	reap();
 }
 
@@ -537,7 +734,7 @@ fan_flush(void)
 	int	 i;
 
 	for (i = 0; i < nsubs; i++)
-		if (!subs[i]->gone && !subs[i]->blocked)
+		if (!subs[i]->gone && subs[i]->fd != -1 && !subs[i]->blocked)
 			service(subs[i]);
 	reap();
 }
@@ -545,18 +742,19 @@ fan_flush(void)
 void
 fan_close(void)
 {
-	int	 i;
+	int	 dfd, i;
 
 	for (i = 0; i < nsubs; i++) {
-		if (!subs[i]->gone)
+		if (subs[i]->fd != -1)
 			close(subs[i]->fd);
+		close(subs[i]->sock);
 		free(subs[i]);
 	}
 	nsubs = 0;
-	clean(1);
-	(void)rmdir(subdir);
-	(void)unlink(ctlpath);
-	(void)unlink(whopath);
-	if (ctlfd != -1)
-		close(ctlfd);
+	if ((dfd = rundir_fd(rundir, 0)) != -1) {
+		(void)unlinkat(dfd, sockname, 0);
+		(void)unlinkat(dfd, whoname, 0);
+	}
+	if (lsock != -1)
+		close(lsock);
 }

@@ -20,8 +20,14 @@
  * clean up, and the files are never removed: unlinking a lock file while
  * another process waits on it would let two holders in.
  *
- * The holder of a lock writes who it is into the file. A record is
- * believed only while the file is locked and its pid lives.
+ * The run directory is root's (or the user's who runs everything, as in
+ * the tests): it is never given away, and nobody else may write it, unless
+ * the operator made it group-writable and sticky to share it with a group.
+ * Every file in it is opened relative to the checked directory, never
+ * through a link, made with O_EXCL, and checked once open (its type, one
+ * link, its owner) before anything is written. A holder writes who it is
+ * into its lock file; that record is for people to read, never a pid to
+ * signal or a path to follow.
  */
 
 #include <sys/types.h>
@@ -30,8 +36,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libutil.h>
-#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,13 +47,174 @@
 
 #define RECORD_LEN	(PEER_LEN + 2 * PATH_MAX + 128)
 
+static int		 dirfd_ = -1;
+static char		 dirpath[PATH_MAX];
+static struct stat	 dirst;
+static char		 why[PATH_MAX + 96];	/* the last refusal, said */
+
+static int __attribute__((__format__ (printf, 2, 3)))
+refuse(const char *name, const char *fmt, ...)
+{
+	char	 text[96];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (name != NULL)
+		snprintf(why, sizeof(why), "%s: %s", name, text);
+	else
+		strlcpy(why, text, sizeof(why));
+	errno = EPERM;
+	return -1;
+}
+
+/* What the last failure was, in words. */
+const char *
+lock_error(void)
+{
+	return errno == EPERM && why[0] != '\0' ? why : strerror(errno);
+}
+
+/* Shared with a group: group-writable, and sticky. */
 static int
-lock_path(char *buf, size_t len, const char *rundir, const struct console *c,
-    const char *kind)
+shared(void)
+{
+	return (dirst.st_mode & S_IWGRP) && (dirst.st_mode & S_ISVTX);
+}
+
+/*
+ * The run directory, checked: -1 unless it is a directory (not a link to
+ * one), owned by root or by us, and writable by nobody else but a group
+ * it is shared with (sticky). With create, its last part is made, 0755.
+ */
+int
+rundir_fd(const char *rundir, int create)
+{
+	struct stat	 st;
+	int		 fd, made = 0;
+
+	why[0] = '\0';
+	if (dirfd_ != -1 && strcmp(dirpath, rundir) == 0)
+		return dirfd_;
+	if (create) {
+		if (mkdir(rundir, 0755) == 0)
+			made = 1;
+		else if (errno != EEXIST)
+			return -1;
+	}
+	if ((fd = open(rundir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		/* Linux says ENOTDIR, FreeBSD EMLINK, for a link here */
+		if (errno == ELOOP || errno == EMLINK || (errno == ENOTDIR &&
+		    lstat(rundir, &st) == 0 && S_ISLNK(st.st_mode)))
+			return refuse(NULL, "a symbolic link");
+		return -1;
+	}
+	if (made)
+		(void)fchmod(fd, 0755);		/* whatever the umask */
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		close(fd);
+		return refuse(NULL, "owned by uid %ld, not root",
+		    (long)st.st_uid);
+	}
+	if (st.st_mode & S_IWOTH) {
+		close(fd);
+		return refuse(NULL, "writable by others (mode %lo)",
+		    (unsigned long)(st.st_mode & 07777));
+	}
+	if ((st.st_mode & S_IWGRP) && !(st.st_mode & S_ISVTX)) {
+		close(fd);
+		return refuse(NULL, "group-writable but not sticky "
+		    "(mode %lo)", (unsigned long)(st.st_mode & 07777));
+	}
+	if (dirfd_ != -1)
+		close(dirfd_);
+	dirfd_ = fd;
+	dirst = st;
+	strlcpy(dirpath, rundir, sizeof(dirpath));
+	return fd;
+}
+
+/* Make sure the run directory is there and sound. */
+int
+lock_dir(const char *rundir)
+{
+	return rundir_fd(rundir, 1) == -1 ? -1 : 0;
+}
+
+/*
+ * Open name in the run directory as a file of type (S_IFREG, S_IFIFO),
+ * making it with mode when create is set and it is not there. The file
+ * must be that type, have one link, and be root's, ours, or (in a shared
+ * directory) the group's; else -1 with EPERM and lock_error() says why.
+ */
+int
+run_open(const char *rundir, const char *name, int flags, int create,
+    mode_t mode, mode_t type)
+{
+	struct stat	 st;
+	int		 dfd, fd, made = 0;
+
+	if ((dfd = rundir_fd(rundir, 0)) == -1)
+		return -1;
+	flags |= O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+	if (create && type == S_IFIFO) {
+		if (mkfifoat(dfd, name, mode) == 0)
+			made = 1;
+		else if (errno != EEXIST)
+			return -1;
+	} else if (create) {
+		if ((fd = openat(dfd, name, flags | O_CREAT | O_EXCL,
+		    mode)) != -1)
+			made = 1;
+		else if (errno != EEXIST)
+			return -1;
+	}
+	if (!made || type == S_IFIFO)
+		fd = openat(dfd, name, flags);
+	if (fd == -1) {
+		if (errno == ELOOP || errno == EMLINK)	/* FreeBSD: EMLINK */
+			return refuse(name, "a symbolic link");
+		return -1;
+	}
+	if (made) {
+		/* ours, just made: whatever the umask, the directory's group */
+		(void)fchmod(fd, mode);
+		if (geteuid() == 0 && dirst.st_gid != getegid())
+			(void)fchown(fd, (uid_t)-1, dirst.st_gid);
+	}
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return -1;
+	}
+	if ((st.st_mode & S_IFMT) != type) {
+		close(fd);
+		return refuse(name, "not a %s", type == S_IFIFO ? "fifo" :
+		    "regular file");
+	}
+	if (st.st_nlink != 1) {
+		close(fd);
+		return refuse(name, "has %ld links", (long)st.st_nlink);
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid() &&
+	    !(shared() && st.st_gid == dirst.st_gid)) {
+		close(fd);
+		return refuse(name, "owned by uid %ld", (long)st.st_uid);
+	}
+	return fd;
+}
+
+static int
+lock_name(char *buf, size_t len, const char *base, const char *kind)
 {
 	int	 n;
 
-	n = snprintf(buf, len, "%s/%s.%s", rundir, c->key, kind);
+	n = snprintf(buf, len, "%s.%s", base, kind);
 	if (n < 0 || (size_t)n >= len) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -56,93 +222,87 @@ lock_path(char *buf, size_t len, const char *rundir, const struct console *c,
 	return 0;
 }
 
-/*
- * Who lock files and the run directory belong to when made: the user -u
- * names, so that conslets that run as that user from the start (behind
- * sshd, say) can open what those started as root made. -1: the maker.
- */
-static uid_t	 owner_uid = (uid_t)-1;
-static gid_t	 owner_gid = (gid_t)-1;
-
-void
-lock_owner(uid_t uid, gid_t gid)
-{
-	owner_uid = uid;
-	owner_gid = gid;
-}
-
-static int
-owned(int fd)
-{
-	if (fd != -1 && owner_uid != (uid_t)-1 && geteuid() == 0)
-		(void)fchown(fd, owner_uid, owner_gid);
-	return fd;
-}
-
-/* Make sure the run directory is there; only its last part is created. */
+/* The lock file of kind ("w" writer, "r" reader) for c, open, made if
+ * missing, not locked. */
 int
-lock_dir(const char *rundir)
+lock_file(const char *rundir, const struct console *c, const char *kind)
 {
-	struct stat	 st;
+	char	 name[KEY_LEN + 16];
 
-	if (mkdir(rundir, 0755) == 0) {
-		if (owner_uid != (uid_t)-1 && geteuid() == 0)
-			(void)chown(rundir, owner_uid, owner_gid);
-	} else if (errno != EEXIST)
+	if (lock_name(name, sizeof(name), c->key, kind) == -1)
 		return -1;
-	if (stat(rundir, &st) == -1)
-		return -1;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		return -1;
-	}
-	return 0;
+	return run_open(rundir, name, O_RDWR, 1, 0660, S_IFREG);
 }
 
 /*
- * Take the lock of kind ("w" writer, "r" reader) without waiting: the
+ * Take the reader lock (kind "r", a flock(2) lock) without waiting: the
  * descriptor, or -1 with errno EWOULDBLOCK when someone else holds it.
  */
 int
 lock_take(const char *rundir, const struct console *c, const char *kind)
 {
-	char	 path[PATH_MAX];
-	int	 fd;
+	int	 fd, serrno;
 
-	if (lock_path(path, sizeof(path), rundir, c, kind) == -1)
+	if ((fd = lock_file(rundir, c, kind)) == -1)
 		return -1;
-	fd = flopen(path, O_RDWR | O_CREAT | O_NONBLOCK | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
-	if (fd == -1 && errno == EAGAIN)
-		errno = EWOULDBLOCK;
-	return owned(fd);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		serrno = errno == EAGAIN ? EWOULDBLOCK : errno;
+		close(fd);
+		errno = serrno;
+		return -1;
+	}
+	return fd;
 }
 
 /*
- * The lock file, open but not locked, for lock_try() now or later: a
- * client that may take write access during its session keeps it open, as
- * it may no longer be allowed to open it then.
+ * The writer lock is a POSIX record lock (fcntl(2)) on the whole file, so
+ * that the kernel can say which process holds it: the logger believes a
+ * client's claim to write only when F_GETLK names that client. It is
+ * released when the holder exits or closes any descriptor of the file:
+ * the holder never opens the file a second time.
  */
-int
-lock_file(const char *rundir, const struct console *c, const char *kind)
+static int
+wrlock(int fd, int cmd, short type, pid_t *pid)
 {
-	char	 path[PATH_MAX];
+	struct flock	 fl;
 
-	if (lock_path(path, sizeof(path), rundir, c, kind) == -1)
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, cmd, &fl) == -1)
 		return -1;
-	return owned(open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-	    0644));
+	if (pid != NULL)
+		*pid = fl.l_type == F_UNLCK ? 0 : fl.l_pid;
+	return 0;
 }
 
-/* 0 when locked, -1 with errno EWOULDBLOCK when someone else holds it. */
+/* Writer lock: 0 when locked, -1 with errno EWOULDBLOCK when held. */
 int
 lock_try(int fd)
 {
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+	if (wrlock(fd, F_SETLK, F_WRLCK, NULL) == 0)
 		return 0;
-	if (errno == EAGAIN)
+	if (errno == EAGAIN || errno == EACCES)
 		errno = EWOULDBLOCK;
 	return -1;
+}
+
+void
+lock_release(int fd)
+{
+	if (fd != -1)
+		(void)wrlock(fd, F_SETLK, F_UNLCK, NULL);
+}
+
+/* Which process holds the writer lock open on fd: 0 for none, -1. */
+pid_t
+lock_pid(int fd)
+{
+	pid_t	 pid;
+
+	if (wrlock(fd, F_GETLK, F_WRLCK, &pid) == -1)
+		return -1;
+	return pid;
 }
 
 /*
@@ -152,16 +312,17 @@ lock_try(int fd)
 int
 lock_held(const char *rundir, const char *base, const char *kind)
 {
-	char	 path[PATH_MAX];
-	int	 fd, held, n;
+	char	 name[PATH_MAX];
+	int	 fd, held;
 
-	n = snprintf(path, sizeof(path), "%s/%s.%s", rundir, base, kind);
-	if (n < 0 || (size_t)n >= sizeof(path))
+	if (lock_name(name, sizeof(name), base, kind) == -1 ||
+	    (fd = run_open(rundir, name, O_RDONLY, 0, 0, S_IFREG)) == -1)
 		return 0;
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1)
-		return 0;
-	held = flock(fd, LOCK_SH | LOCK_NB) == -1 && errno == EWOULDBLOCK;
+	if (strcmp(kind, "w") == 0)
+		held = lock_pid(fd) > 0;
+	else
+		held = flock(fd, LOCK_SH | LOCK_NB) == -1 &&
+		    errno == EWOULDBLOCK;
 	close(fd);
 	return held;
 }
@@ -241,32 +402,36 @@ parse(char *buf, struct holder *h)
 }
 
 /*
- * Read who holds the lock: 0 with h filled, or -1 when there is no
- * believable record (free, being written, or left by a dead holder).
+ * Who holds the lock open on fd, as its record says: 0 with h filled, or
+ * -1 when there is no believable record (free, or being written). It is
+ * for telling people: whoever may write the file may have written it.
  */
+int
+lock_who_fd(int fd, struct holder *h)
+{
+	char	 buf[RECORD_LEN];
+	ssize_t	 n;
+
+	if ((n = pread(fd, buf, sizeof(buf) - 1, 0)) <= 0)
+		return -1;
+	buf[n] = '\0';
+	return parse(buf, h);
+}
+
+/* The same, by the lock's name. */
 int
 lock_who(const char *rundir, const struct console *c, const char *kind,
     struct holder *h)
 {
-	char	 path[PATH_MAX], buf[RECORD_LEN];
-	ssize_t	 n;
-	int	 fd;
+	char	 name[KEY_LEN + 16];
+	int	 fd, r;
 
-	if (lock_path(path, sizeof(path), rundir, c, kind) == -1)
+	if (lock_name(name, sizeof(name), c->key, kind) == -1 ||
+	    (fd = run_open(rundir, name, O_RDONLY, 0, 0, S_IFREG)) == -1)
 		return -1;
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		return -1;
-	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	r = lock_who_fd(fd, h);
 	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if (parse(buf, h) == -1)
-		return -1;
-	if (kill(h->pid, 0) == -1 && errno == ESRCH)
-		return -1;
-	return 0;
+	return r;
 }
 
 /* "12:03:11" for today, "2026-11-24 12:03:11" before. */

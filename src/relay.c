@@ -40,7 +40,7 @@
 #define READ_MIN	(BUF_LEN / 4)	/* least room worth a read */
 #define BURST		1024	/* a read this long: more may be waiting */
 
-enum { P_SIG, P_CIN, P_COUT, P_DEV, P_SRC, P_MAX };
+enum { P_SIG, P_CIN, P_COUT, P_DEV, P_SRC, P_BELL, P_MAX };
 
 static void
 buf_compact(struct buf *b)
@@ -199,16 +199,6 @@ session_who(struct session *s)
 	    s->con->name, s->me.peer, (long)s->me.pid, since);
 }
 
-/* A monotonic clock in milliseconds. */
-long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Read from the client: the escape parser decides what reaches the device. */
 static void
 client_read(struct session *s)
@@ -364,10 +354,10 @@ farewell(struct session *s)
 int
 relay(struct session *s)
 {
-	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT, SIGUSR1, 0 };
+	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT, 0 };
 	struct pollfd	 pfd[P_MAX];
 	long long	 last, left, nextm = 0;
-	int		 cinfl, coutfl, timeout, sigfd, got, room, fresh = 0;
+	int		 cinfl, coutfl, timeout, sigfd, room, fresh = 0;
 
 	if ((sigfd = signals_catch(sigs)) == -1 ||
 	    nonblock(s->cin, &cinfl) == -1 ||
@@ -409,6 +399,9 @@ relay(struct session *s)
 		pfd[P_DEV].events = s->todev.len > 0 ? POLLOUT : 0;
 		if (s->src == s->dev && s->todev.len > 0)
 			pfd[P_SRC].events |= POLLOUT;
+		/* the writer hears here that someone takes write access */
+		pfd[P_BELL].fd = s->readonly ? -1 : s->ffd;
+		pfd[P_BELL].events = POLLIN;
 
 		timeout = -1;
 		if (s->tn.on && (left = comport_interval(s)) != -1) {
@@ -439,11 +432,12 @@ relay(struct session *s)
 			break;
 		}
 
-		if (pfd[P_SIG].revents & POLLIN && (got = signals_taken())) {
-			if (got & SIGBIT(SIGUSR1))
-				share_taken(s);
-			if (got & ~SIGBIT(SIGUSR1))
-				s->end = END_SIGNAL;
+		if (pfd[P_SIG].revents & POLLIN && signals_taken()) {
+			s->end = END_SIGNAL;
+			break;
+		}
+		if (pfd[P_BELL].revents & POLLIN) {
+			share_bell(s);
 			if (s->end != END_NONE)
 				break;
 		}

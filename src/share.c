@@ -17,30 +17,41 @@
 /*
  * Sharing a console through its logger: finding it, attaching to it,
  * asking it for a replay, and passing write access from one client to
- * another. The logger's side is conslog's fanout.c.
+ * another. The logger's side is conslog's fanout.c; the messages are
+ * ctl.h's.
+ *
+ * Write access passes without signals: the writer keeps the device's
+ * force fifo (RUNDIR/dev.M.N.f) open and watches it, and a client that
+ * takes write access writes "take PID PEER" there, then waits for the
+ * writer lock. PID is whom the taker believes holds it, from the lock's
+ * record, so that a request meant for a writer that has gone already is
+ * not taken by the next one; 0 asks whoever it is.
  */
 
 #include <sys/types.h>
-#include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "conslet.h"
+#include "ctl.h"
 
 #define JOIN_WAIT	5000	/* ms the logger may take to take us in */
-#define FORCE_WAIT	500	/* and the holder, to let go */
+#define FORCE_WAIT	5000	/* and the writer, to let go */
+#define BELL_LEN	512	/* longest force request: one atomic write */
 
 /* Does a logger read the device? Then s->logger is its name. */
 int
@@ -52,6 +63,7 @@ share_logger(struct session *s)
 	for (tries = 0; tries < LOCK_TRIES; tries++) {
 		if (!lock_held(s->rundir, s->con->key, "r"))
 			return 0;
+		/* the record only names it: share_join() checks the device */
 		if (lock_who(s->rundir, s->con, "r", &h) == 0) {
 			if (!h.logger || !console_name_ok(h.console))
 				return 0;
@@ -63,78 +75,119 @@ share_logger(struct session *s)
 	return 0;
 }
 
+/* Connect to the logger's socket, in the run directory. */
 static int
-logger_path(char *buf, const struct session *s, const char *suffix)
+logger_connect(struct session *s)
 {
-	int	 n;
+	struct sockaddr_un	 sun;
+	int			 fd, cwd, dfd, r, serrno;
 
-	n = snprintf(buf, PATH_MAX, "%s/%s%s", s->rundir, s->logger, suffix);
-	return n < 0 || n >= PATH_MAX ? -1 : 0;
-}
-
-static void
-request(struct session *s, const char *fmt, ...)
-{
-	char	 line[PIPE_BUF];
-	va_list	 ap;
-	int	 n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (s->ctl != -1 && n > 0 && (size_t)n < sizeof(line))
-		(void)write(s->ctl, line, n);	/* one write: atomic */
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s.sock", s->logger);
+	if ((dfd = rundir_fd(s->rundir, 0)) == -1 ||
+	    (fd = socket(AF_UNIX, SOCK_SEQPACKET, 0)) == -1)
+		return -1;
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if ((cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		close(fd);
+		return -1;
+	}
+	/* relative to the checked directory: no path is long, none moves */
+	r = fchdir(dfd) == -1 ? -1 :
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	serrno = errno;
+	if (fchdir(cwd) == -1 && r == 0) {
+		r = -1;
+		serrno = errno;
+	}
+	close(cwd);
+	if (r == -1) {
+		close(fd);
+		errno = serrno;
+		return -1;
+	}
+	return fd;
 }
 
 /*
- * Attach to the logger: make our fifo, open it, ask to join, and wait for
- * the logger to open it and take its name away.
+ * Attach to the logger: connect, make sure it is the logger (root's, or
+ * ours) of this very device, ask to join, and take the pipe its output
+ * comes through. -1 with why filled when refused.
  */
 int
-share_join(struct session *s)
+share_join(struct session *s, char *why, size_t len)
 {
-	char		 fifo[PATH_MAX], ctl[PATH_MAX];
-	struct stat	 st;
-	long long	 start, waited;
-	int		 n, serrno;
+	char		 msg[CTL_LEN + 1], peer[PEER_LEN * 4 + 1];
+	struct pollfd	 pfd;
+	long long	 deadline, left;
+	uid_t		 uid;
+	pid_t		 pid;
+	ssize_t		 n;
+	int		 fd = -1;
 
-	n = snprintf(fifo, sizeof(fifo), "%s/%s.sub/%ld", s->rundir,
-	    s->logger, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(fifo) ||
-	    logger_path(ctl, s, ".ctl") == -1) {
-		errno = ENAMETOOLONG;
+	if ((s->ctl = logger_connect(s)) == -1) {
+		snprintf(why, len, "%s", strerror(errno));
 		return -1;
 	}
-	(void)unlink(fifo);
-	if (mkfifo(fifo, 0660) == -1)
-		return -1;
-	if ((s->src = open(fifo, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1 || fstat(s->src, &st) == -1 ||
-	    !S_ISFIFO(st.st_mode) ||
-	    (s->ctl = open(ctl, O_WRONLY | O_NONBLOCK | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
+	if (ctl_peer(s->ctl, &uid, &pid) == -1 ||
+	    (uid != 0 && uid != geteuid())) {
+		snprintf(why, len, "its socket is not root's");
 		goto fail;
-	request(s, "join %ld %c %zu %s\n", (long)getpid(),
-	    s->readonly ? 'r' : 'w', s->replay, s->me.peer);
-	/* it unlinks the fifo's name once it has it: 1 ms steps, then 10 */
-	start = now_ms();
-	for (;;) {
-		if (lstat(fifo, &st) == -1 && errno == ENOENT)
-			return 0;
-		if ((waited = now_ms() - start) >= JOIN_WAIT)
-			break;
-		poll(NULL, 0, waited < 50 ? 1 : 10);
 	}
-	errno = ETIMEDOUT;
+	msg_vis(peer, sizeof(peer), s->me.peer, strlen(s->me.peer));
+	peer[CTL_TEXT - 1] = '\0';
+	if (ctl_send(s->ctl, -1, "join %c %zu %s", s->readonly ? 'r' : 'w',
+	    s->replay, peer) == -1) {
+		snprintf(why, len, "%s", strerror(errno));
+		goto fail;
+	}
+	deadline = now_ms() + JOIN_WAIT;
+	pfd.fd = s->ctl;
+	pfd.events = POLLIN;
+	for (;;) {
+		if ((left = deadline - now_ms()) <= 0) {
+			snprintf(why, len, "it did not answer");
+			goto fail;
+		}
+		if (poll(&pfd, 1, (int)left) == -1 && errno != EINTR) {
+			snprintf(why, len, "%s", strerror(errno));
+			goto fail;
+		}
+		if (pfd.revents == 0)
+			continue;
+		if ((n = ctl_recv(s->ctl, msg, sizeof(msg), &fd)) == -1 &&
+		    (errno == EAGAIN || errno == EINTR))
+			continue;
+		break;
+	}
+	if (n <= 0) {
+		snprintf(why, len, "%s", n == 0 ? "it hung up" :
+		    strerror(errno));
+		goto fail;
+	}
+	if (strncmp(msg, "no ", 3) == 0) {
+		msg_vis(why, len, msg + 3, strcspn(msg + 3, "\n"));
+		goto fail;
+	}
+	if (strncmp(msg, "ok ", 3) != 0 || fd == -1) {
+		snprintf(why, len, "it gave no answer that makes sense");
+		goto fail;
+	}
+	/* a logger named in a record nobody vouches for: is it ours? */
+	if (s->con->key[0] != '\0' && strcmp(msg + 3, s->con->key) != 0) {
+		snprintf(why, len, "it logs another device");
+		close(fd);
+		goto fail;
+	}
+	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
+	s->src = fd;
+	return 0;
 fail:
-	serrno = errno;
-	(void)unlink(fifo);
-	if (s->src != -1)
-		close(s->src);
-	if (s->ctl != -1)
-		close(s->ctl);
-	s->src = s->ctl = -1;
-	errno = serrno;
+	if (fd != -1)
+		close(fd);
+	close(s->ctl);
+	s->ctl = -1;
 	return -1;
 }
 
@@ -142,36 +195,44 @@ fail:
 void
 share_note(struct session *s, const char *text)
 {
-	request(s, "note %ld %s\n", (long)getpid(), text);
+	char	 safe[CTL_TEXT * 4];
+
+	if (s->ctl == -1)
+		return;
+	msg_vis(safe, sizeof(safe), text, strlen(text));
+	safe[CTL_TEXT - 1] = '\0';
+	(void)ctl_send(s->ctl, -1, "note %s", safe);
 }
 
 void
 share_replay(struct session *s)
 {
-	request(s, "replay %ld %zu\n", (long)getpid(),
-	    s->replay > 0 ? s->replay : REPLAY_DEFAULT);
+	if (s->ctl != -1)
+		(void)ctl_send(s->ctl, -1, "replay %zu", s->replay > 0 ?
+		    s->replay : (size_t)REPLAY_DEFAULT);
 }
 
 /*
- * Take write access from h: note who takes it, ask the holder to let go
- * (SIGUSR1), and wait for the lock.
+ * Take write access from whoever holds it (h, from its record, or NULL):
+ * ask it through the force fifo, and wait for the lock.
  */
 int
 share_force(struct session *s, const struct holder *h)
 {
-	char	 note[PEER_LEN + 64];
+	char	 bell[BELL_LEN], peer[PEER_LEN * 4 + 1];
 	int	 i, n;
 
-	if (s->ffd != -1) {
-		n = snprintf(note, sizeof(note), "pid %ld\npeer %s\n",
-		    (long)getpid(), s->me.peer);
-		if (ftruncate(s->ffd, 0) == -1 ||
-		    pwrite(s->ffd, note, n, 0) != n)
-			return -1;
-	}
-	if (kill(h->pid, SIGUSR1) == -1)
+	msg_vis(peer, sizeof(peer), s->me.peer, strlen(s->me.peer));
+	peer[200] = '\0';
+	n = snprintf(bell, sizeof(bell), "take %ld %s\n",
+	    h != NULL ? (long)h->pid : 0L, peer);
+	if (s->ffd == -1 || n < 0 || (size_t)n >= sizeof(bell)) {
+		errno = EINVAL;
 		return -1;
-	for (i = 0; i < FORCE_WAIT; i++) {
+	}
+	if (write(s->ffd, bell, n) != n)	/* atomic: n < PIPE_BUF */
+		return -1;
+	for (i = 0; i < FORCE_WAIT / 10; i++) {
 		if (lock_try(s->wfd) == 0)
 			return 0;
 		if (errno != EWOULDBLOCK)
@@ -182,11 +243,20 @@ share_force(struct session *s, const struct holder *h)
 	return -1;
 }
 
+/* Tell the logger whether we write; it checks with the kernel. */
+static void
+share_mode(struct session *s)
+{
+	if (s->ctl != -1)
+		(void)ctl_send(s->ctl, -1, "mode %c", s->readonly ? 'r' : 'w');
+}
+
 /* ~f: a read-only client takes write access. */
 void
 share_take(struct session *s)
 {
 	struct holder	 h;
+	int		 known;
 
 	if (!s->readonly) {
 		session_notice(s, "you have write access already");
@@ -197,15 +267,15 @@ share_take(struct session *s)
 		return;
 	}
 	if (lock_try(s->wfd) == -1) {
-		if (lock_who(s->rundir, s->con, "w", &h) == -1) {
-			session_notice(s, "write access is being taken; "
-			    "try again");
-			return;
-		}
-		if (share_force(s, &h) == -1) {
-			session_notice(s, "cannot take write access from %s "
-			    "(pid %ld): %s", h.peer, (long)h.pid,
-			    strerror(errno));
+		known = lock_who_fd(s->wfd, &h) == 0;
+		if (share_force(s, known ? &h : NULL) == -1) {
+			if (known)
+				session_notice(s, "cannot take write access "
+				    "from %s (pid %ld): %s", h.peer,
+				    (long)h.pid, strerror(errno));
+			else
+				session_notice(s, "cannot take write access: "
+				    "%s", strerror(errno));
 			return;
 		}
 	}
@@ -215,42 +285,66 @@ share_take(struct session *s)
 	if (line_setup(s->dev, s->line) == -1)
 		session_notice(s, "cannot set up %s: %s", s->con->device,
 		    strerror(errno));
-	request(s, "mode %ld w\n", (long)getpid());
+	share_mode(s);
 	logit(LOG_INFO, "%s: write access taken by %s", s->con->name,
 	    s->me.peer);
 }
 
-/* SIGUSR1: someone takes write access. */
-void
-share_taken(struct session *s)
+/* Someone takes write access: let go of it, and of what we typed. */
+static void
+share_taken(struct session *s, const char *peer)
 {
-	char	 note[PEER_LEN + 64], peer[PEER_LEN], *p, *nl;
-	ssize_t	 n;
-
-	if (s->readonly)
-		return;
-	strlcpy(peer, "another client", sizeof(peer));
-	if (s->ffd != -1 && (n = pread(s->ffd, note, sizeof(note) - 1, 0)) >
-	    0) {
-		note[n] = '\0';
-		if ((p = strstr(note, "\npeer ")) != NULL &&
-		    (nl = strchr(p + 6, '\n')) != NULL) {
-			*nl = '\0';
-			strlcpy(peer, p + 6, sizeof(peer));
-		}
-	}
+	s->todev.len = 0;
+	s->todev.off = 0;
+	/* typed, written, not yet read by the guest: not ours to send now */
+	if (s->dev != -1)
+		(void)tcflush(s->dev, TCOFLUSH);
 	lock_clear(s->wfd);
 	uucp_unlock();		/* before the taker can look for it */
-	(void)flock(s->wfd, LOCK_UN);
+	lock_release(s->wfd);
 	s->readonly = 1;
-	if (s->ctl != -1)
+	if (s->ctl != -1) {
+		share_mode(s);
 		return;		/* the logger tells everyone, us too */
+	}
 	/* no logger to stay attached to: leave, and let go of the device */
 	lock_clear(s->rfd);
 	close(s->rfd);
 	s->rfd = -1;
 	session_notice(s, "write access taken by %s", peer);
 	s->end = END_TAKEN;
+}
+
+/* The force fifo is readable: a request to let go, for us or not. */
+void
+share_bell(struct session *s)
+{
+	char		 buf[4 * BELL_LEN + 1], peer[PEER_LEN];
+	char		*line, *next, *p;
+	const char	*errstr;
+	long long	 pid;
+	ssize_t		 n;
+	int		 yield = 0;
+
+	if ((n = read(s->ffd, buf, sizeof(buf) - 1)) <= 0)
+		return;
+	buf[n] = '\0';
+	strlcpy(peer, "another client", sizeof(peer));
+	for (line = buf; (next = strchr(line, '\n')) != NULL;
+	    line = next + 1) {
+		*next = '\0';
+		if (strncmp(line, "take ", 5) != 0 ||
+		    (p = strchr(line + 5, ' ')) == NULL)
+			continue;
+		*p++ = '\0';
+		pid = strtonum(line + 5, 0, INT_MAX, &errstr);
+		if (errstr != NULL || (pid != 0 && pid != (long long)getpid()))
+			continue;	/* for a writer before us */
+		strlcpy(peer, p, sizeof(peer));
+		yield = 1;
+	}
+	if (yield && !s->readonly)
+		share_taken(s, peer);
 }
 
 /* Call fn for each line of the logger's status file; -1 if none. */
@@ -264,9 +358,9 @@ who_each(const char *rundir, const char *logger,
 	FILE		*fp;
 	int		 fd, i, n;
 
-	n = snprintf(path, sizeof(path), "%s/%s.who", rundir, logger);
+	n = snprintf(path, sizeof(path), "%s.who", logger);
 	if (n < 0 || (size_t)n >= sizeof(path) ||
-	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	    (fd = run_open(rundir, path, O_RDONLY, 0, 0, S_IFREG)) == -1)
 		return -1;
 	if ((fp = fdopen(fd, "r")) == NULL) {
 		close(fd);
@@ -291,25 +385,13 @@ who_each(const char *rundir, const char *logger,
 	return 0;
 }
 
-static void
-who_notice(void *arg, long pid, int writer, time_t since, const char *peer)
-{
-	struct session	*s = arg;
-	struct holder	 h;
-	char		 when[32];
-
-	h.since = since;
-	holder_since(&h, when, sizeof(when));
-	session_notice(s, "%s: %s %s (pid %ld) since %s%s", s->con->name,
-	    writer ? "writer" : "viewer", peer, pid, when,
-	    pid == (long)getpid() ? " (you)" : "");
-}
-
-/* ~w with a logger: the writer and the viewers. */
+/* ~w with a logger: it tells us the writer and the viewers. */
 int
 share_who(struct session *s)
 {
-	return who_each(s->rundir, s->logger, who_notice, s);
+	if (s->ctl == -1)
+		return -1;
+	return ctl_send(s->ctl, -1, "who");
 }
 
 static void

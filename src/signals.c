@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "console.h"
@@ -78,4 +79,14 @@ signals_taken(void)
 	got = pending;
 	pending &= ~got;
 	return got;
+}
+
+/* A monotonic clock in milliseconds, for the loops' deadlines. */
+long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

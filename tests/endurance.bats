@@ -68,12 +68,14 @@ no_stale_locks() {
 	done
 }
 
-# no_fifos NAME: the logger's fifo directory holds nothing.
+# no_fifos NAME: nothing but the console's own files is left in the run
+# directory (its locks, force fifo, logger lock, socket and status).
 no_fifos() {
 	local left
-	left=$(find "$T/run/$1.sub" -mindepth 1 2>/dev/null)
+	left=$(find "$T/run" -mindepth 1 ! -name 'dev.*.[wr]' ! -name 'dev.*.f' \
+	    ! -name "$1.logger" ! -name "$1.sock" ! -name "$1.who" 2>/dev/null)
 	[ -z "$left" ] && return 0
-	echo "left in $T/run/$1.sub: $left" >&2
+	echo "left in $T/run: $left" >&2
 	return 1
 }
 

@@ -123,35 +123,3 @@ _listed() {
 	[ "$(session_status)" = 71 ]
 	[ ! -s "$T/victim" ]
 }
-
-@test "-u: lock files belong to that user, and a conslet run as that user can use them" {
-	[ "$(id -u)" = 0 ] || skip "-u needs root"
-	require setpriv
-	id nobody >/dev/null 2>&1 || skip "no user nobody"
-	# directories the user can reach, as /usr/local/etc and /var/run are
-	OWN=$(mktemp -d /tmp/conslet-own.XXXXXX)
-	chmod 755 "$OWN"
-	mkdir "$OWN/consoles"
-	start_guest pbx
-	ln -s "$GUEST_TTY" "$OWN/consoles/pbx"
-	chmod 666 "$GUEST_TTY"
-	start_tcpserver -C "$OWN/consoles" -R "$OWN/run" -U none -u nobody pbx
-	client_start a "$PORT"
-	client_send a "as root"
-	wait_file_contains "$T/pbx.rec" "as root"
-	client_close a
-	[ "$(session_status 1)" = 0 ]
-	# the run directory and every lock file in it are the user's
-	[ "$(stat -c %U "$OWN/run")" = nobody ]
-	[ -z "$(find "$OWN/run" ! -user nobody)" ]
-	[ -n "$(find "$OWN/run" -name 'dev.*.w' -user nobody)" ]
-	# and a conslet that is that user from the start takes the console
-	printf 'as nobody' >"$T/input"
-	run setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
-	    env CONSLET_TESTDIR="$T" timeout "$WAIT_TIMEOUT" "$CONSLET" \
-	    -C "$OWN/consoles" -R "$OWN/run" -U none pbx <"$T/input"
-	echo "$status: $output"
-	rm -rf "$OWN"
-	[ "$status" = 0 ]
-	wait_file_contains "$T/pbx.rec" "as nobody"
-}

@@ -244,8 +244,7 @@ with open(fifo, "wb") as f:
 @test "SIGTERM: exit 0, files removed, and the device is free for a direct client" {
 	start_guest pbx
 	start_logger pbx -p "$T/conslog.pid"
-	[ -p "$T/run/pbx.ctl" ]
-	[ -d "$T/run/pbx.sub" ]
+	[ -S "$T/run/pbx.sock" ]
 	[ -e "$T/run/pbx.who" ]
 	[ "$(cat "$T/conslog.pid")" = "$LOGGER_PID" ]
 	guest_print pbx $'logged\r\n'
@@ -255,8 +254,7 @@ with open(fifo, "wb") as f:
 	echo "exit status: expected 0, got $LOGGER_STATUS"
 	[ "$LOGGER_STATUS" = 0 ]
 	ls -lA "$T/run"
-	[ ! -e "$T/run/pbx.ctl" ]
-	[ ! -e "$T/run/pbx.sub" ]
+	[ ! -e "$T/run/pbx.sock" ]
 	[ ! -e "$T/run/pbx.who" ]
 	[ ! -e "$T/conslog.pid" ]
 	# no "(logged)" any more
@@ -293,13 +291,11 @@ with open(fifo, "wb") as f:
 	on_server v
 	[ "$(session_status 1)" = 74 ]
 	[ "$(session_status 2)" = 74 ]
-	# what the dead logger left: its list of clients, and the fifo of a
-	# conslet that was killed while it joined
+	# what the dead logger left: its list of clients and its socket
 	[ "$(who_count pbx)" -eq 3 ]
-	mkfifo "$T/run/pbx.sub/99999"
+	[ -S "$T/run/pbx.sock" ]
 	start_logger pbx
-	ls -lA "$T/run" "$T/run/pbx.sub"
-	[ -z "$(ls -A "$T/run/pbx.sub")" ]
+	ls -lA "$T/run"
 	[ "$(who_count pbx)" -eq 0 ]
 	guest_print pbx $'after the restart\r\n'
 	wait_file_contains "$LOGGER_LOG" "after the restart"
@@ -321,7 +317,7 @@ with open(fifo, "wb") as f:
 	wait_file_contains "$T/d.recv" "direct one"
 	spawn_logger pbx
 	# it is up, and waits for the device
-	wait_for test -p "$T/run/pbx.ctl"
+	wait_for test -S "$T/run/pbx.sock"
 	guest_print pbx $'direct two\r\n'
 	wait_file_contains "$T/d.recv" "direct two"
 	printf 'direct one\r\ndirect two\r\n' >"$T/want"
@@ -459,8 +455,7 @@ EOF
 71|-L $T/no/such/dir pbx|$T/no/such/dir: No such file or directory
 EOF
 	ls -A "$T/run"
-	[ -z "$(find "$T/run" -mindepth 1 \( -name '*.ctl' -o -name '*.sub' \
-	    -o -name '*.who' \))" ]
+	[ -z "$(find "$T/run" -mindepth 1 \( -name '*.sock' -o -name '*.who' \))" ]
 	[ -z "$(ls -A "$T/log")" ]
 	# and the bounds are bounds: the smallest ring works
 	start_logger pbx -b 4096
