@@ -7,10 +7,10 @@
 
 set -u
 
-targets="telnet escape"
+targets="telnet escape ctl"
 : "${FUZZCC:=clang-14}" "${FUZZTIME:=60}" "${FUZZLIBS:=}"
 : "${FUZZFLAGS:=-g -O1 -fsanitize=fuzzer,address,undefined}"
-: "${FUZZSRCS:=tests/fuzz/stubs.c src/comport.c src/escape.c src/telnet.c}"
+: "${FUZZSRCS:=tests/fuzz/stubs.c src/comport.c src/ctl.c src/escape.c src/telnet.c}"
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/conslet-fuzz.XXXXXX") || exit 1
 keep=
