@@ -379,9 +379,13 @@ main(int argc, char *argv[])
 		fatal(EX_IOERR, "%s: %s: %s", con.name, con.device,
 		    strerror(errno));
 	}
-	if (s->dev != -1 && console_key(&con, s->dev) == -1)
-		fatal(EX_TEMPFAIL, "%s: %s changed while it was opened: %s",
-		    con.name, con.device, strerror(errno));
+	if (s->dev != -1 && console_key(&con, s->dev) == -1) {
+		if (errno == ESTALE)
+			fatal(EX_TEMPFAIL, "%s: %s changed while it was "
+			    "opened; try again", con.name, con.device);
+		fatal(EX_IOERR, "%s: %s: %s", con.name, con.device,
+		    strerror(errno));
+	}
 	if (lock_dir(rundir) == -1)
 		fatal(EX_OSERR, "run directory %s: %s", rundir, lock_error());
 	s->con = &con;

@@ -66,7 +66,8 @@ user_area() {
 	U=$(mktemp -d /tmp/conslet-user.XXXXXX) || return 1
 	echo "$U" >>"$T/cleanup"
 	chmod 755 "$U" && mkdir -m 755 "$U/bin" || return 1
-	cp "$CONSLET" "$U/bin/conslet" && cp "$TOP/src/conslog" "$U/bin/conslog" ||
+	cp "$CONSLET" "$U/bin/conslet" &&
+	    cp "${CONSLOG:-$TOP/src/conslog}" "$U/bin/conslog" ||
 		return 1
 	chmod 755 "$U/bin/conslet" "$U/bin/conslog"
 	U_CONSLET=$U/bin/conslet U_CONSLOG=$U/bin/conslog
