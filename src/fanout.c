@@ -757,4 +757,6 @@ fan_close(void)
 	}
 	if (lsock != -1)
 		close(lsock);
+	if (spare != -1)
+		close(spare);
 }
