@@ -171,29 +171,37 @@ writer_lock(struct session *s, int force)
 }
 
 /*
- * With write access, the locks cu, tip, minicom and picocom look for. A
- * UUCP lock the console's own logger holds is the console's already.
+ * With write access, the locks cu, tip, minicom and picocom look for. The
+ * UUCP lock and the flock(2) the console's own logger holds are the
+ * console's already.
  */
 static void
-uucp_take(struct session *s, const char *dir, uid_t owner)
+uucp_take(struct session *s, const char *dir)
 {
 	struct holder	 h;
-	pid_t		 pid;
+	struct uucp_who	 who;
+	int		 logger;
 
-	uucp_flock(s->dev);
-	if (uucp_lock(dir, s->con->path, owner, &pid) == 0)
+	logger = lock_held(s->rundir, s->con->key, "r") &&
+	    lock_who(s->rundir, s->con, "r", &h) == 0 && h.logger;
+	if (!logger && uucp_flock(s->dev, &who) == -1) {
+		if (errno == EWOULDBLOCK)
+			fatal(EX_TEMPFAIL, "%s is in use by %s (flock on %s)",
+			    s->con->name, who.desc, s->con->device);
+		logit(LOG_WARNING, "%s: no flock on %s: %s", s->con->name,
+		    s->con->device, strerror(errno));
+	}
+	if (uucp_lock(dir, s->con->path, &who) == 0)
 		return;
 	if (errno != EBUSY) {
 		logit(LOG_WARNING, "%s: no UUCP lock in %s: %s", s->con->name,
 		    dir, strerror(errno));
 		return;
 	}
-	if (lock_held(s->rundir, s->con->key, "r") &&
-	    lock_who(s->rundir, s->con, "r", &h) == 0 && h.logger &&
-	    h.pid == pid)
+	if (logger && h.pid == who.pid)
 		return;
-	fatal(EX_TEMPFAIL, "%s is in use by pid %ld (UUCP lock in %s)",
-	    s->con->name, (long)pid, dir);
+	fatal(EX_TEMPFAIL, "%s is in use by %s (UUCP lock %s in %s)",
+	    s->con->name, who.desc, who.lock, dir);
 }
 
 /* Without a logger this process reads the device, under its reader lock. */
@@ -408,7 +416,7 @@ main(int argc, char *argv[])
 			    strerror(errno));
 		writer_lock(s, force);
 		if (!s->readonly) {
-			uucp_take(s, uucpdir, droppriv ? id.uid : (uid_t)-1);
+			uucp_take(s, uucpdir);
 			if (lock_record(s->wfd, &s->me) == -1)
 				fatal(EX_OSERR, "run directory %s: %s", rundir,
 				    strerror(errno));
@@ -425,8 +433,10 @@ main(int argc, char *argv[])
 	if (!s->readonly && line_setup(s->dev, &line) == -1)
 		fatal(EX_IOERR, "%s: cannot set up %s: %s", con.name,
 		    con.device, strerror(errno));
-	if (droppriv)
+	if (droppriv) {
+		uucp_give(id.uid);
 		drop(&id);
+	}
 
 	s->altbreak = altbreak;
 	s->idle = idle;
