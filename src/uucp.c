@@ -19,7 +19,7 @@
  *
  * A UUCP lock is a file LCK..NAME in the lock directory holding the
  * owner's pid, as ten ASCII digits and a newline (HDB), as digits with
- * no padding or with more after a space (minicom before 2.8: "976
+ * no padding or with more after a space (gtkterm, older minicoms: "976
  * minicom alice"), or as a 4-byte binary int (V2, old Kermit). Each
  * program makes NAME from the path it was given, and they disagree about
  * devices below /dev:
@@ -40,8 +40,8 @@
  * So the lock is taken under every name those give for the path the
  * console's link names and for the device it resolves to, and any of
  * them held keeps us out. FreeBSD's cuauN and ttyuN are one port, but
- * the kernel keeps the call-in device closed while the call-out one is
- * open, so each goes by its own name only. picocom (Debian builds) takes
+ * the kernel does not let one be opened while the other is, so each
+ * goes by its own name only. picocom (Debian builds) takes
  * no UUCP lock but flock(2) on the device, which uucp_flock() takes too.
  *
  * conslet and conslog run as root in a directory anyone may write
