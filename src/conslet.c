@@ -176,25 +176,31 @@ writer_lock(struct session *s, int force)
  * look for. With a logger, the logger holds them for the console.
  */
 static void
-uucp_take(struct session *s, const char *dir, uid_t owner)
+uucp_take(struct session *s, const char *dir)
 {
-	pid_t		 pid;
+	struct uucp_who	 who;
 
-	uucp_flock(s->dev);
-	if (uucp_lock(dir, s->con->path, owner, &pid) == 0)
+	if (uucp_flock(s->dev, &who) == -1) {
+		if (errno == EWOULDBLOCK)
+			fatal(EX_TEMPFAIL, "%s is in use by %s (flock on %s)",
+			    s->con->name, who.desc, s->con->device);
+		logit(LOG_WARNING, "%s: no flock on %s: %s", s->con->name,
+		    s->con->device, strerror(errno));
+	}
+	if (uucp_lock(dir, s->con->path, &who) == 0)
 		return;
 	if (errno != EBUSY) {
 		logit(LOG_WARNING, "%s: no UUCP lock in %s: %s", s->con->name,
 		    dir, strerror(errno));
 		return;
 	}
-	fatal(EX_TEMPFAIL, "%s is in use by pid %ld (UUCP lock in %s)",
-	    s->con->name, (long)pid, dir);
+	fatal(EX_TEMPFAIL, "%s is in use by %s (UUCP lock %s in %s)",
+	    s->con->name, who.desc, who.lock, dir);
 }
 
 /* Without a logger this process reads the device, under its reader lock. */
 static void
-reader_lock(struct session *s, const char *uucpdir, uid_t owner)
+reader_lock(struct session *s, const char *uucpdir)
 {
 	struct holder	 h;
 	int		 tries;
@@ -220,7 +226,7 @@ reader_lock(struct session *s, const char *uucpdir, uid_t owner)
 		    strerror(errno));
 	s->src = s->dev;
 	if (!s->readonly)
-		uucp_take(s, uucpdir, owner);
+		uucp_take(s, uucpdir);
 }
 
 int
@@ -416,7 +422,7 @@ main(int argc, char *argv[])
 			    strerror(errno));
 	}
 	if (s->logger[0] == '\0' && !share_logger(s))
-		reader_lock(s, uucpdir, droppriv ? id.uid : (uid_t)-1);
+		reader_lock(s, uucpdir);
 	if (s->src == -1 && share_join(s, why, sizeof(why)) == -1)
 		fatal(EX_TEMPFAIL, "%s: cannot attach to its logger: %s",
 		    con.name, why);
@@ -426,8 +432,10 @@ main(int argc, char *argv[])
 	if (!s->readonly && line_setup(s->dev, &line) == -1)
 		fatal(EX_IOERR, "%s: cannot set up %s: %s", con.name,
 		    con.device, strerror(errno));
-	if (droppriv)
+	if (droppriv) {
+		uucp_give(id.uid);
 		drop(&id);
+	}
 
 	s->altbreak = altbreak;
 	s->idle = idle;

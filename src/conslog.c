@@ -64,7 +64,7 @@ static struct ring	 ring;
 static int		 dev = -1, rfd = -1;
 static int		 attached;	/* has been attached once */
 static const char	*uucpdir = UUCPDIR; /* -U, NULL for none */
-static pid_t		 uucp_told;	/* the UUCP holder last logged */
+static pid_t		 uucp_told;	/* the holder last logged, -1 unknown */
 static int		 uucp_warned;	/* no UUCP lock could be made */
 
 static void __attribute__((__noreturn__))
@@ -118,7 +118,7 @@ attach(void)
 {
 	struct console	 c;
 	struct holder	 me;
-	pid_t		 other;
+	struct uucp_who	 who;
 	int		 fd;
 
 	if (console_find(&c, consdir, name) != CON_OK)
@@ -158,29 +158,30 @@ attach(void)
 		}
 		return -1;
 	}
-	if (uucp_lock(uucpdir, c.path, (uid_t)-1, &other) == -1) {
-		if (errno != EBUSY) {
-			if (!uucp_warned)
-				logit(LOG_WARNING, "%s: no UUCP lock in %s: %s",
-				    name, uucpdir, strerror(errno));
-			uucp_warned = 1;
-		} else {
+	if (uucp_lock(uucpdir, c.path, &who) == -1) {
+		if (errno == EBUSY) {
 			/* cu or minicom has the port: wait, say so once */
-			if (other != uucp_told)
-				logit(LOG_NOTICE, "%s: %s is in use by pid %ld "
-				    "(UUCP lock in %s), waiting", name,
-				    c.device, (long)other, uucpdir);
-			uucp_told = other;
-			close(dev);
-			dev = -1;
-			if (fd != rfd) {
-				lock_clear(fd);
-				close(fd);
-			}
-			return -1;
+			if (who.pid != uucp_told)
+				logit(LOG_NOTICE, "%s: %s is in use by %s (UUCP "
+				    "lock %s in %s), waiting", name, c.device,
+				    who.desc, who.lock, uucpdir);
+			uucp_told = who.pid;
+			goto busy;
 		}
+		if (!uucp_warned)
+			logit(LOG_WARNING, "%s: no UUCP lock in %s: %s",
+			    name, uucpdir, strerror(errno));
+		uucp_warned = 1;
 	}
-	uucp_flock(dev);
+	if (uucp_flock(dev, &who) == -1 && errno == EWOULDBLOCK) {
+		/* picocom has it */
+		if (uucp_told != (who.pid != 0 ? who.pid : -1))
+			logit(LOG_NOTICE, "%s: %s is in use by %s (flock), "
+			    "waiting", name, c.device, who.desc);
+		uucp_told = who.pid != 0 ? who.pid : -1;
+		uucp_unlock();
+		goto busy;
+	}
 	if (fd != rfd && rfd != -1) {
 		lock_clear(rfd);
 		close(rfd);
@@ -193,15 +194,24 @@ attach(void)
 		    con.device, strerror(errno));
 	attached = 1;
 	return 0;
+
+busy:
+	close(dev);
+	dev = -1;
+	if (fd != rfd) {
+		lock_clear(fd);
+		close(fd);
+	}
+	return -1;
 }
 
 /* The device went away; its reader lock stays ours for now. */
 static void
 detach(void)
 {
+	uucp_unlock();		/* the flock too, before the descriptor goes */
 	close(dev);
 	dev = -1;
-	uucp_unlock();
 	uucp_told = 0;
 }
 

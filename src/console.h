@@ -70,6 +70,13 @@ struct holder {
 	char	 device[PATH_MAX];
 };
 
+/* Another program that holds a device, as uucp.c finds it. */
+struct uucp_who {
+	pid_t	 pid;			/* 0: not known */
+	char	 desc[64];		/* "minicom, pid 976, uid 1000" */
+	char	 lock[NAME_MAX + 1];	/* the lock file it holds */
+};
+
 /* Line settings; zero means "leave as the device has it". */
 struct line {
 	long	 speed;		/* bit/s */
@@ -121,10 +128,10 @@ int	 line_modem_get(int);
 
 /* uucp.c */
 const char *uucp_dir(const char *);
-int	 uucp_lock(const char *, const char *, uid_t, pid_t *);
-pid_t	 uucp_holder(const char *, const char *);
+int	 uucp_lock(const char *, const char *, struct uucp_who *);
+void	 uucp_give(uid_t);
 void	 uucp_unlock(void);
-void	 uucp_flock(int);
+int	 uucp_flock(int, struct uucp_who *);
 
 /* signals.c */
 #define SIGBIT(s)	(1 << (s))

@@ -40,6 +40,7 @@ pyserial	py:serial				python3-serial	py311-pyserial
 sshd		file:/usr/sbin/sshd			openssh-server	-
 cu		cmd:cu					cu		-
 picocom		cmd:picocom				picocom		picocom
+minicom		cmd:minicom				minicom		minicom
 flock		cmd:flock				util-linux	-
 shellcheck	cmd:shellcheck				shellcheck	hs-ShellCheck
 systemd-analyze	cmd:systemd-analyze			systemd		-
