@@ -229,6 +229,43 @@ reader_lock(struct session *s, const char *uucpdir)
 		uucp_take(s, uucpdir);
 }
 
+/*
+ * The console's output: through its logger, or from the device itself
+ * when none runs. A logger that goes away while we join (killed, or
+ * restarting) is looked for again: a new one, or the device is free.
+ */
+static void
+attach(struct session *s, const char *uucpdir)
+{
+	char	 why[256];
+	int	 tries;
+
+	for (tries = 0;; tries++) {
+		if (s->logger[0] == '\0' && !share_logger(s)) {
+			if (s->readonly)
+				fatal(EX_TEMPFAIL, "%s: its logger went away",
+				    s->con->name);
+			reader_lock(s, uucpdir);
+		}
+		if (s->src != -1)
+			return;
+		switch (share_join(s, why, sizeof(why))) {
+		case 0:
+			return;
+		case -2:		/* it went away meanwhile */
+			if (tries < LOCK_TRIES)
+				break;
+			/* FALLTHROUGH */
+		default:
+			fatal(EX_TEMPFAIL, "%s: cannot attach to its logger: "
+			    "%s", s->con->name, why);
+		}
+		if (!s->viewer)
+			s->logger[0] = '\0';
+		poll(NULL, 0, 10);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -237,7 +274,7 @@ main(int argc, char *argv[])
 	struct ids	 id;
 	const char	*consdir = CONSDIR, *rundir = RUNDIR, *errstr;
 	const char	*uucpdir = UUCPDIR;
-	char		 chosen[NAME_LEN + 1], fname[KEY_LEN + 8], why[256];
+	char		 chosen[NAME_LEN + 1], fname[KEY_LEN + 8];
 	int		 ch, listing = 0, esc = '~', altbreak = 0, idle = 0;
 	int		 droppriv = 0, force = 0, end, script = 0, ask = 0;
 
@@ -421,11 +458,7 @@ main(int argc, char *argv[])
 			fatal(EX_OSERR, "run directory %s: %s", rundir,
 			    strerror(errno));
 	}
-	if (s->logger[0] == '\0' && !share_logger(s))
-		reader_lock(s, uucpdir);
-	if (s->src == -1 && share_join(s, why, sizeof(why)) == -1)
-		fatal(EX_TEMPFAIL, "%s: cannot attach to its logger: %s",
-		    con.name, why);
+	attach(s, uucpdir);
 
 	/* the writer's line settings; a viewer leaves the line alone */
 	s->line = &line;

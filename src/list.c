@@ -21,20 +21,24 @@
  */
 
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conslet.h"
 
-enum { ST_FREE, ST_BUSY, ST_MISSING, ST_NOTTY };
+enum { ST_FREE, ST_BUSY, ST_MISSING, ST_NOTTY, ST_UNKNOWN };
 
-static const char *const st_word[] = { "free", "busy", "missing", "notty" };
+static const char *const st_word[] = { "free", "busy", "missing", "notty",
+    "unknown" };
 
 struct status {
 	int		 state;		/* ST_* */
@@ -50,10 +54,20 @@ status_of(struct status *st, const char *rundir, struct console *c,
     int found)
 {
 	struct holder	 r;
+	char		 name[KEY_LEN + 8];
+	int		 fd;
 
 	memset(st, 0, sizeof(*st));
 	if (found != CON_OK) {
 		st->state = found == CON_NOTTY ? ST_NOTTY : ST_MISSING;
+		return;
+	}
+	/* the run directory is root's: a user outside its group sees nothing */
+	snprintf(name, sizeof(name), "%s.w", c->key);
+	if ((fd = run_open(rundir, name, O_RDONLY, 0, 0, S_IFREG)) != -1)
+		close(fd);
+	else if (errno == EACCES) {
+		st->state = ST_UNKNOWN;
 		return;
 	}
 	if (lock_held(rundir, c->key, "r") &&
@@ -82,6 +96,11 @@ status_text(char *buf, size_t len, const struct status *st)
 	}
 	if (st->state == ST_NOTTY) {
 		strlcpy(buf, "not a terminal device", len);
+		return;
+	}
+	if (st->state == ST_UNKNOWN) {
+		strlcpy(buf, "unknown: the run directory is not yours to read",
+		    len);
 		return;
 	}
 	if (st->logger != 0 && st->viewers > 0)

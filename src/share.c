@@ -110,10 +110,19 @@ logger_connect(struct session *s)
 	return fd;
 }
 
+/* The logger is not (or no longer) there to answer. */
+static int
+gone(int e)
+{
+	return e == ENOENT || e == ECONNREFUSED || e == ECONNRESET ||
+	    e == EPIPE;
+}
+
 /*
  * Attach to the logger: connect, make sure it is the logger (root's, or
  * ours) of this very device, ask to join, and take the pipe its output
- * comes through. -1 with why filled when refused.
+ * comes through. -1 with why filled when refused; -2 when the logger
+ * went away meanwhile, and another may be there soon.
  */
 int
 share_join(struct session *s, char *why, size_t len)
@@ -124,11 +133,11 @@ share_join(struct session *s, char *why, size_t len)
 	uid_t		 uid;
 	pid_t		 pid;
 	ssize_t		 n;
-	int		 fd = -1;
+	int		 fd = -1, r = -1;
 
 	if ((s->ctl = logger_connect(s)) == -1) {
 		snprintf(why, len, "%s", strerror(errno));
-		return -1;
+		return gone(errno) ? -2 : -1;
 	}
 	if (ctl_peer(s->ctl, &uid, &pid) == -1 ||
 	    (uid != 0 && uid != geteuid())) {
@@ -140,6 +149,7 @@ share_join(struct session *s, char *why, size_t len)
 	if (ctl_send(s->ctl, -1, "join %c %zu %s", s->readonly ? 'r' : 'w',
 	    s->replay, peer) == -1) {
 		snprintf(why, len, "%s", strerror(errno));
+		r = gone(errno) ? -2 : -1;
 		goto fail;
 	}
 	deadline = now_ms() + JOIN_WAIT;
@@ -164,6 +174,8 @@ share_join(struct session *s, char *why, size_t len)
 	if (n <= 0) {
 		snprintf(why, len, "%s", n == 0 ? "it hung up" :
 		    strerror(errno));
+		if (n == 0 || gone(errno))
+			r = -2;
 		goto fail;
 	}
 	if (strncmp(msg, "no ", 3) == 0) {
@@ -188,7 +200,7 @@ fail:
 		close(fd);
 	close(s->ctl);
 	s->ctl = -1;
-	return -1;
+	return r;
 }
 
 /* A note for the logger's log and its clients. */

@@ -427,3 +427,21 @@ print(d[d.index(b"B-FIRST"):].count(b"z"))' "$T/pbx.rec")
 	[[ "$output" == *"pbx: "*" changed while it was opened"* ]]
 	not grep -q -F "second writer" "$T/web.rec"
 }
+
+@test "conslet -l by a user who cannot read the run directory says unknown, not free" {
+	user_area
+	mkdir -m 755 "$U/consoles"
+	start_guest pbx
+	ln -s "$GUEST_TTY" "$U/consoles/pbx"
+	start_tcpserver -C "$U/consoles" -R "$T/run" -U none pbx
+	client_start a "$PORT"
+	client_send a "x"
+	wait_file_contains "$T/pbx.rec" "x"
+	mkdir -m 755 "$U/run"
+	cp -a "$T/run/." "$U/run/"
+	# the same files, in a run directory nobody can reach but not read
+	run as_nobody "$U_CONSLET" -C "$U/consoles" -R "$U/run" -l -H
+	echo "$output"
+	[ "$status" = 0 ]
+	[[ "$output" == "pbx"$'\t'*$'\t'"unknown"$'\t'* ]]
+}
