@@ -287,12 +287,14 @@ drain(int fd, struct buf *b)
 	return 0;
 }
 
+/*
+ * A terminal too (sshd -t, or conslet run by hand): a client that stops
+ * reading must not hold the loop in write(2), past ~. and -i. The flags
+ * are put back at the end, for the shell that may share the terminal.
+ */
 static int
 nonblock(int fd, int *saved)
 {
-	*saved = -1;
-	if (isatty(fd))		/* shared with a shell: leave it be */
-		return 0;
 	if ((*saved = fcntl(fd, F_GETFL)) == -1)
 		return -1;
 	return fcntl(fd, F_SETFL, *saved | O_NONBLOCK);
@@ -495,9 +497,10 @@ relay(struct session *s)
 			s->end = END_CLIENT;
 	}
 	farewell(s);
-	if (cinfl != -1)
-		(void)fcntl(s->cin, F_SETFL, cinfl);
+	/* fd 1 first: where both are one open file, fd 0 had it first */
 	if (coutfl != -1)
 		(void)fcntl(s->cout, F_SETFL, coutfl);
+	if (cinfl != -1)
+		(void)fcntl(s->cin, F_SETFL, cinfl);
 	return s->end;
 }

@@ -18,6 +18,32 @@ elapsed_ms() {
 	echo $((($(_now_us) - $1) / 1000))
 }
 
+# pty_client ID CMD...: run CMD on a terminal of its own (tests/ptyclient.py),
+# typed into through $T/ID.in, output in $T/ID.recv; sets PTY_PID (the
+# client) and CMD_PID (the command).
+pty_client() {
+	local id=$1
+	shift
+	require python3
+	mkfifo "$T/$id.in" || return 1
+	_spawn "$T/$id.out" "$T/$id.err" python3 "$TOP/tests/ptyclient.py" \
+	    "$T/$id.in" "$T/$id.recv" "$T/$id.pid" "$@"
+	PTY_PID=$SPAWN_PID
+	wait_for test -s "$T/$id.pid" || return 1
+	CMD_PID=$(cat "$T/$id.pid")
+}
+
+# pty_pause ID: the terminal client stops reading, for good.
+pty_pause() {
+	kill -USR1 "$PTY_PID" && wait_file_contains "$T/$1.out" paused
+}
+
+# guest_flood NAME: the guest prints without end (until teardown).
+guest_flood() {
+	_spawn "$T/flood.out" "$T/flood.err" sh -c 'exec yes flood >"$1"' sh \
+	    "$T/$1.out"
+}
+
 @test "-m: a client that floods empty lines and never reads is let go at the deadline" {
 	require socat
 	start_guest pbx
@@ -54,6 +80,54 @@ elapsed_ms() {
 		return 1
 	}
 	[ "$(_session_status "$pid")" = 75 ]
+}
+
+@test "a terminal that stops reading: ~. still ends the session" {
+	start_guest pbx
+	pty_client p "$CONSLET" -C "$T/consoles" -R "$T/run" pbx
+	guest_print pbx "hello"
+	wait_file_contains "$T/p.recv" hello
+	pty_pause p
+	guest_flood pbx
+	# conslet holds the guest back: it cannot write to the terminal
+	wait_for -t 30 _pty_queue_full "$(guest_tty pbx)"
+	_to_fifo "$T/p.in" printf '\r~.'
+	start=$(_now_us)
+	# 5 s (FLUSH_MS) for what is pending, and some slack
+	wait_pid_gone -t 10 "$CMD_PID"
+	echo "ended $(elapsed_ms "$start") ms after ~."
+	wait_for test -s "$T/p.pid.status"
+	[ "$(cat "$T/p.pid.status")" = 0 ]
+	grep -q -F "pbx: detached by" "$T/p.err"
+	grep -q -F "(escape)" "$T/p.err"
+}
+
+@test "a terminal that stops reading: -i still ends the session" {
+	start_guest pbx
+	pty_client p "$CONSLET" -C "$T/consoles" -R "$T/run" -i 1 pbx
+	guest_print pbx "hello"
+	wait_file_contains "$T/p.recv" hello
+	pty_pause p
+	guest_flood pbx
+	wait_for -t 30 _pty_queue_full "$(guest_tty pbx)"
+	# 1 s idle, 5 s (FLUSH_MS) for what is pending, and some slack
+	wait_pid_gone -t 10 "$CMD_PID"
+	wait_for test -s "$T/p.pid.status"
+	[ "$(cat "$T/p.pid.status")" = 0 ]
+	grep -q -F "(idle)" "$T/p.err"
+}
+
+@test "a terminal shared with a shell is blocking again after the session" {
+	start_guest pbx
+	# after conslet, the shell looks at the terminal's O_NONBLOCK
+	pty_client p sh -c '"$@"; python3 -c "import fcntl, os
+print(\"nonblock\", fcntl.fcntl(0, fcntl.F_GETFL) & os.O_NONBLOCK != 0)" >&2' \
+	    sh "$CONSLET" -C "$T/consoles" -R "$T/run" pbx
+	guest_print pbx "hello"
+	wait_file_contains "$T/p.recv" hello
+	_to_fifo "$T/p.in" printf '\r~.'
+	wait_file_contains "$T/p.err" "nonblock"
+	grep -q -F "nonblock False" "$T/p.err"
 }
 
 @test "conslog survives a log past the file size limit, and counts the loss" {
