@@ -37,6 +37,14 @@
 #include "conslet.h"
 
 #define FLUSH_MS	5000	/* how long pending bytes may take at the end */
+/*
+ * After the client's end of input (nc -N, a script piped in) the console
+ * is heard out until it has been quiet this long: enough for a shell to
+ * answer the last command, while a client that closed altogether (its
+ * end of input looks the same) keeps a quiet console's session no more
+ * than half a second.
+ */
+#define QUIET_MS	500
 #define READ_MIN	(BUF_LEN / 4)	/* least room worth a read */
 #define BURST		1024	/* a read this long: more may be waiting */
 
@@ -209,8 +217,11 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Read from the client: the escape parser decides what reaches the device. */
-static void
+/*
+ * Read from the client: the escape parser decides what reaches the device.
+ * -1 at the end of its input.
+ */
+static int
 client_read(struct session *s)
 {
 	unsigned char	 in[BUF_LEN];
@@ -233,8 +244,11 @@ client_read(struct session *s)
 			telnet_input(s, in, n);
 		else
 			escape_input(s, in, n);
-	} else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+	} else if (n == 0)
+		return -1;
+	else if (errno != EAGAIN && errno != EINTR)
 		s->end = END_CLIENT;
+	return 0;
 }
 
 /* Read the console's output, leaving room for notices. */
@@ -298,6 +312,24 @@ nonblock(int fd, int *saved)
 	if ((*saved = fcntl(fd, F_GETFL)) == -1)
 		return -1;
 	return fcntl(fd, F_SETFL, *saved | O_NONBLOCK);
+}
+
+/*
+ * Half-closed at eof: how long (ms) to go on with the console's output
+ * last heard at heard, 0 to end now. It ends once that output has been
+ * quiet for QUIET_MS and is all written, or FLUSH_MS after eof.
+ */
+static long long
+linger(const struct session *s, long long eof, long long heard)
+{
+	long long	 now, left, quiet;
+
+	now = now_ms();
+	left = eof + FLUSH_MS - now;
+	quiet = heard + QUIET_MS - now;
+	if (left <= 0 || (quiet <= 0 && s->tocli.len == 0))
+		return 0;
+	return quiet > 0 && quiet < left ? quiet : left;
 }
 
 /* After the end: deliver what is pending, within FLUSH_MS. */
@@ -368,7 +400,7 @@ relay(struct session *s)
 {
 	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT, SIGUSR1, 0 };
 	struct pollfd	 pfd[P_MAX];
-	long long	 last, left, nextm = 0;
+	long long	 last, left, nextm = 0, eof = 0, heard = 0;
 	int		 cinfl, coutfl, timeout, sigfd, got, room, fresh = 0;
 
 	if ((sigfd = signals_catch(sigs)) == -1 ||
@@ -393,7 +425,7 @@ relay(struct session *s)
 		pfd[P_SIG].fd = sigfd;
 		pfd[P_SIG].events = POLLIN;
 		/* stop reading the client until both its buffers have room */
-		pfd[P_CIN].fd = s->cin;
+		pfd[P_CIN].fd = eof == 0 ? s->cin : -1;
 		pfd[P_CIN].events = buf_space(&s->todev) >= READ_MIN &&
 		    buf_room(&s->tocli) >= NOTICE_ROOM ? POLLIN : 0;
 		pfd[P_COUT].fd = s->cout;
@@ -429,6 +461,15 @@ relay(struct session *s)
 			}
 			if (left > 3600000)
 				left = 3600000;
+			if (timeout == -1 || left < timeout)
+				timeout = left;
+		}
+		if (eof != 0) {
+			/* half-closed: the answer to what it sent, then end */
+			if ((left = linger(s, eof, heard)) == 0) {
+				s->end = END_CLIENT;
+				break;
+			}
 			if (timeout == -1 || left < timeout)
 				timeout = left;
 		}
@@ -468,6 +509,7 @@ relay(struct session *s)
 		if (pfd[P_SRC].revents & (POLLIN | POLLERR | POLLHUP)) {
 			if (pfd[P_SRC].events & POLLIN) {
 				source_read(s);
+				heard = now_ms();
 				fresh = 1;
 			} else if (!(pfd[P_SRC].revents & POLLIN))
 				s->end = s->src == s->dev ? END_DEVICE :
@@ -476,7 +518,8 @@ relay(struct session *s)
 		if (s->end == END_NONE &&
 		    pfd[P_CIN].revents & (POLLIN | POLLERR | POLLHUP)) {
 			if (pfd[P_CIN].events & POLLIN) {
-				client_read(s);
+				if (client_read(s) == -1)
+					eof = heard = now_ms();
 				last = now_ms();
 				fresh = 1;
 			} else if (!(pfd[P_CIN].revents & POLLIN))

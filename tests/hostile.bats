@@ -82,6 +82,85 @@ guest_flood() {
 	[ "$(_session_status "$pid")" = 75 ]
 }
 
+@test "half-close: a command piped into nc -N gets the guest's answer" {
+	start_guest pbx -e
+	serve pbx
+	run timeout 10 sh -c 'printf "uname\r" | nc -n -N 127.0.0.1 "$1"' sh \
+	    "$PORT"
+	echo "status $status, output: $output"
+	[ "$status" = 0 ]
+	[[ $output == *uname* ]]
+	[ "$(session_status)" = 0 ]
+	wait_file_size "$T/pbx.rec" 6
+	rec_is pbx 'uname\r'
+}
+
+@test "half-close: a command piped into socat gets the guest's answer" {
+	require socat
+	start_guest pbx -e
+	serve pbx
+	start=$(_now_us)
+	run timeout 10 sh -c 'printf "uptime\r" | socat -t 10 - \
+	    "TCP:127.0.0.1:$1"' sh "$PORT"
+	ms=$(elapsed_ms "$start")
+	echo "status $status after $ms ms, output: $output"
+	[ "$status" = 0 ]
+	[[ $output == *uptime* ]]
+	# socat waits 10 s for the rest: conslet ended it, soon after the
+	# console went quiet
+	[ "$ms" -lt 5000 ]
+	[ "$(session_status)" = 0 ]
+}
+
+@test "half-close: a console that never goes quiet is heard out for 5 s at most" {
+	start_guest pbx
+	serve pbx
+	# a line every 100 ms: never quiet for long
+	_spawn "$T/ticker.out" "$T/ticker.err" python3 -c '
+import sys, time
+with open(sys.argv[1], "w") as f:
+    for i in range(600):
+        f.write("tick %d\n" % i)
+        f.flush()
+        time.sleep(0.1)' "$T/pbx.out"
+	start=$(_now_us)
+	run timeout 20 sh -c 'printf x | nc -n -N 127.0.0.1 "$1"' sh "$PORT"
+	ms=$(elapsed_ms "$start")
+	echo "status $status after $ms ms; $(grep -c tick <<<"$output") ticks"
+	[ "$status" = 0 ]
+	[[ $output == *tick* ]]
+	# FLUSH_MS is 5 s; a loaded machine may add a little
+	[ "$ms" -lt 8000 ]
+	[ "$(session_status)" = 0 ]
+}
+
+@test "half-close: a client that then goes away for good is let go at once" {
+	start_guest pbx
+	serve pbx
+	client_start c "$PORT"
+	_spawn "$T/ticker.out" "$T/ticker.err" python3 -c '
+import sys, time
+with open(sys.argv[1], "w") as f:
+    for i in range(600):
+        f.write("tick %d\n" % i)
+        f.flush()
+        time.sleep(0.1)' "$T/pbx.out"
+	wait_file_contains "$T/c.recv" "tick 1"
+	client_close c
+	n=$(_file_size "$T/c.recv")
+	# still heard after the half-close
+	wait_contains_after "$T/c.recv" "$n" tick
+	pid=$(session_pid)
+	start=$(_now_us)
+	kill -KILL "$(client_pid c)"
+	wait_pid_gone -t 10 "$pid"
+	ms=$(elapsed_ms "$start")
+	echo "ended $ms ms after the client was killed"
+	# the next writes fail: no 5 s (FLUSH_MS) of lingering
+	[ "$ms" -lt 2500 ]
+	[ "$(session_status)" = 0 ]
+}
+
 @test "a terminal that stops reading: ~. still ends the session" {
 	start_guest pbx
 	pty_client p "$CONSLET" -C "$T/consoles" -R "$T/run" pbx
