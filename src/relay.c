@@ -47,6 +47,8 @@
 #define QUIET_MS	500
 #define READ_MIN	(BUF_LEN / 4)	/* least room worth a read */
 #define BURST		1024	/* a read this long: more may be waiting */
+#define NOTE_BURST	5	/* notes a session may make at once, */
+#define NOTE_EVERY	1000	/* then one every this many ms */
 
 enum { P_SIG, P_CIN, P_COUT, P_DEV, P_SRC, P_MAX };
 
@@ -160,8 +162,61 @@ session_reply(struct session *s, const void *p, size_t n)
 }
 
 /*
+ * The limit on a session's notes, a token bucket: a client that sends
+ * BREAK after BREAK must not write the log and syslog full. One session
+ * a process, so the state is this file's.
+ */
+static struct {
+	long long		 credit;	/* ms; a note costs NOTE_EVERY */
+	long long		 at;		/* when credit was last counted */
+	unsigned long long	 left;		/* notes left out since */
+	char			 last[NOTICE_ROOM / 4]; /* the last of them */
+} notes;
+
+/* Take one note's worth of the limit; 0 if there is none. */
+static int
+note_credit(void)
+{
+	long long	 now = now_ms();
+
+	if (notes.at == 0)
+		notes.credit = NOTE_BURST * NOTE_EVERY;
+	else
+		notes.credit += now - notes.at;
+	if (notes.credit > NOTE_BURST * NOTE_EVERY)
+		notes.credit = NOTE_BURST * NOTE_EVERY;
+	notes.at = now;
+	if (notes.credit < NOTE_EVERY)
+		return 0;
+	notes.credit -= NOTE_EVERY;
+	return 1;
+}
+
+static void
+note_out(struct session *s, const char *text)
+{
+	logit(LOG_NOTICE, "%s: %s", s->con->name, text);
+	share_note(s, text);
+}
+
+/* The notes left out, in one note: once the limit allows, or at the end. */
+static void
+notes_left(struct session *s, int end)
+{
+	char	 text[NOTICE_ROOM / 2];
+
+	if (notes.left == 0 || (!end && !note_credit()))
+		return;
+	snprintf(text, sizeof(text), "%llu more notes by %s left out, "
+	    "the last: %s", notes.left, s->me.peer, notes.last);
+	notes.left = 0;
+	note_out(s, text);
+}
+
+/*
  * Something operators want on record: a BREAK, a change of line settings.
  * With a logger it goes into the log and to every client; syslog always.
+ * Past the limit it is only counted.
  */
 void
 session_note(struct session *s, const char *fmt, ...)
@@ -172,8 +227,12 @@ session_note(struct session *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	logit(LOG_NOTICE, "%s: %s", s->con->name, text);
-	share_note(s, text);
+	if (notes.left > 0 || !note_credit()) {
+		notes.left++;
+		strlcpy(notes.last, text, sizeof(notes.last));
+		return;
+	}
+	note_out(s, text);
 }
 
 void
@@ -422,6 +481,7 @@ relay(struct session *s)
 	}
 	last = now_ms();
 	while (s->end == END_NONE) {
+		notes_left(s, 0);
 		pfd[P_SIG].fd = sigfd;
 		pfd[P_SIG].events = POLLIN;
 		/* stop reading the client until both its buffers have room */
@@ -539,6 +599,7 @@ relay(struct session *s)
 		    !s->tn.suspended && drain(s->cout, &s->tocli) == -1)
 			s->end = END_CLIENT;
 	}
+	notes_left(s, 1);
 	farewell(s);
 	/* fd 1 first: where both are one open file, fd 0 had it first */
 	if (coutfl != -1)

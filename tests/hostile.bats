@@ -209,6 +209,59 @@ print(\"nonblock\", fcntl.fcntl(0, fcntl.F_GETFL) & os.O_NONBLOCK != 0)" >&2' \
 	grep -q -F "nonblock False" "$T/p.err"
 }
 
+@test "10,000 ~B: the BREAKs are sent, their notes are few and counted" {
+	start_guest pbx
+	start_logger pbx
+	serve pbx
+	client_start c "$PORT"
+	wait_who pbx 1
+	peer=$(peer_of c)
+	printf '~B%.0s' $(seq 1 10000) >"$T/breaks"
+	client_send_file c "$T/breaks"
+	type_sync c ""
+	# the BREAKs themselves were all sent: more than the notes allow
+	sent=$(count_of "$T/c.recv" "[conslet: BREAK sent]")
+	echo "$sent BREAK sent notices came back"
+	[ "$sent" -gt 100 ]
+	client_close c
+	[ "$(session_status)" = 0 ]
+	# the last note: how many were left out
+	wait_file_contains "$LOGGER_LOG" "more notes by $peer"
+	logged=$(grep -c -F "[conslog: BREAK by $peer]" "$LOGGER_LOG")
+	told=$(grep -c -F "BREAK by $peer" "$SERVER_ERR")
+	echo "log: $logged BREAK notes; conslet's log: $told"
+	grep -F "more notes by" "$LOGGER_LOG"
+	# a burst of 5, then 1 a second for the few seconds the flood took
+	[ "$logged" -ge 5 ] && [ "$logged" -le 30 ]
+	[ "$told" -ge 5 ] && [ "$told" -le 30 ]
+	# what was left out is counted: together, every BREAK
+	left=$(sed -n 's/.*\[conslog: \([0-9]*\) more notes by .*/\1/p' \
+	    "$LOGGER_LOG" | awk '{ n += $1 } END { print n + 0 }')
+	[ $((logged + left)) = 10000 ]
+}
+
+# _nudge_and_find ID FILE STRING: the client types a byte (the session
+# wakes up), then FILE is looked at for STRING.
+_nudge_and_find() {
+	client_send "$1" x && _contains "$2" "$3"
+}
+
+@test "notes left out are counted in the log once the limit allows, before the end" {
+	start_guest pbx
+	start_logger pbx
+	serve pbx
+	client_start c "$PORT"
+	wait_who pbx 1
+	peer=$(peer_of c)
+	printf '~B%.0s' $(seq 1 20) >"$T/breaks"
+	client_send_file c "$T/breaks"
+	type_sync c ""
+	# a second later one more note is allowed: the count of the 15
+	wait_for _nudge_and_find c "$LOGGER_LOG" "[conslog: 15 more notes by $peer left out, the last: BREAK by $peer]"
+	[ "$(grep -c -F "[conslog: BREAK by $peer]" "$LOGGER_LOG")" = 5 ]
+	_alive "$(session_pid)"
+}
+
 @test "conslog survives a log past the file size limit, and counts the loss" {
 	require prlimit
 	start_guest pbx
