@@ -38,6 +38,15 @@ pty_pause() {
 	kill -USR1 "$PTY_PID" && wait_file_contains "$T/$1.out" paused
 }
 
+# many_consoles N: N more consoles (missing ones), so that the -m list is long.
+many_consoles() {
+	local i
+	for i in $(seq 1 "$1"); do
+		ln -s /nonexistent "$T/consoles/$(printf 'spare%03d' "$i")" ||
+		    return 1
+	done
+}
+
 # guest_flood NAME: the guest prints without end (until teardown).
 guest_flood() {
 	_spawn "$T/flood.out" "$T/flood.err" sh -c 'exec yes flood >"$1"' sh \
@@ -47,11 +56,15 @@ guest_flood() {
 @test "-m: a client that floods empty lines and never reads is let go at the deadline" {
 	require socat
 	start_guest pbx
+	# each empty line brings 300 lines of list: the socket buffers on
+	# the way fill long before the deadline
+	many_consoles 300
 	serve -m -i 2
 	start=$(_now_us)
-	# -u: socat only sends; what conslet writes back is never read
+	# -u: socat only sends; what conslet writes back is never read, and
+	# its small window (rcvbuf) fills after a few lines
 	_spawn "$T/flood.out" "$T/flood.err" sh -c \
-	    'yes "" | exec socat -u - "TCP:127.0.0.1:$1"' sh "$PORT"
+	    'yes "" | exec socat -u - "TCP:127.0.0.1:$1,rcvbuf=4096"' sh "$PORT"
 	pid=$(session_pid 1)
 	# the deadline is 2 s (-i 2); give the machine 3 s more
 	wait_for -t 5 _session_status "$pid" || {
@@ -67,13 +80,16 @@ guest_flood() {
 @test "-m: a burst of empty lines typed ahead is also held to the deadline" {
 	require socat
 	start_guest pbx
+	# each empty line brings 300 lines of list: the socket buffers on
+	# the way fill long before the deadline
+	many_consoles 300
 	serve -m -i 2
 	# 1 MB of empty lines at once, then the connection stays open, unread
 	head -c 1000000 /dev/zero | tr '\0' '\n' >"$T/lines"
 	start=$(_now_us)
 	_spawn "$T/burst.out" "$T/burst.err" sh -c \
 	    '{ cat "$2"; exec sleep 2147483647; } | exec socat -u - \
-	    "TCP:127.0.0.1:$1"' sh "$PORT" "$T/lines"
+	    "TCP:127.0.0.1:$1,rcvbuf=4096"' sh "$PORT" "$T/lines"
 	pid=$(session_pid 1)
 	wait_for -t 5 _session_status "$pid" || {
 		echo "the menu still runs after $(elapsed_ms "$start") ms" >&2
