@@ -3,6 +3,9 @@
 # reads, one that half-closes, a terminal that stops reading, a flood of
 # BREAKs; and a log that outgrows the file size limit.
 
+# shellcheck disable=SC2016
+# (sh -c and python3 -c scripts are single-quoted on purpose.)
+
 setup() {
 	load helpers
 	load logger
