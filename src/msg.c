@@ -142,8 +142,8 @@ clock_ms(void)
 }
 
 /*
- * From now on msg_write waits for the client until deadline (a
- * CLOCK_MONOTONIC time in ms) in all, not TELL_WAIT a write; 0 undoes it.
+ * From now on msg_write waits for the client no later than deadline (a
+ * CLOCK_MONOTONIC time in ms), besides TELL_WAIT a wait; 0 undoes it.
  */
 void
 msg_until(long long deadline)
