@@ -277,6 +277,8 @@ main(int argc, char *argv[])
 #endif
 	msg_init("conslog", 0);
 	signal(SIGPIPE, SIG_IGN);
+	/* a log past RLIMIT_FSIZE fails with EFBIG, and the loss is counted */
+	signal(SIGXFSZ, SIG_IGN);
 	logf.fd = -1;
 
 	opterr = 0;

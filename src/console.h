@@ -143,6 +143,7 @@ long long now_ms(void);
 void	 msg_init(const char *, int);
 void	 msg_vis(char *, size_t, const char *, size_t);
 void	 msg_write(const void *, size_t);
+void	 msg_until(long long);
 void	 logit(int, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
 void	 fatal(int, const char *, ...)

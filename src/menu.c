@@ -25,6 +25,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,38 @@ telnet_byte(struct answer *a, unsigned char c)
 	return 1;
 }
 
+static int	 outfd = -1, outfl = -1;	/* fd 1 and its flags before */
+
+/* fd 1 as it was before the menu, also on the way out through exit(3). */
+static void
+out_restore(void)
+{
+	if (outfl != -1)
+		(void)fcntl(outfd, F_SETFL, outfl);
+	outfl = -1;
+	msg_until(0);
+}
+
+/*
+ * Everything written to the client until the menu is done waits for it
+ * until the deadline at most: the prompt and the list are written again
+ * for every empty line, and a client that sends them without reading
+ * would otherwise hold this process in write(2) for good.
+ */
+static void
+out_bound(int fd, long long deadline)
+{
+	static int	 registered;
+
+	if (!registered && atexit(out_restore) == 0)
+		registered = 1;
+	outfd = fd;
+	if ((outfl = fcntl(fd, F_GETFL)) != -1 &&
+	    fcntl(fd, F_SETFL, outfl | O_NONBLOCK) == -1)
+		outfl = -1;
+	msg_until(deadline);
+}
+
 /*
  * Read one line by deadline. 1 with a->line set, 0 at the client's end,
  * -1 at the deadline. Bytes after the line are kept for the console.
@@ -104,13 +137,14 @@ read_answer(struct session *s, struct answer *a, long long deadline)
 	pfd.fd = s->cin;
 	pfd.events = POLLIN;
 	for (;;) {
+		/* also for lines typed ahead: a flood of them ends here too */
+		if ((left = deadline - now_ms()) <= 0)
+			return -1;
 		if (s->prelen > 0) {	/* typed ahead, after the last line */
 			memcpy(in, s->pre, s->prelen);
 			n = s->prelen;
 			s->prelen = 0;
 		} else {
-			if ((left = deadline - now_ms()) <= 0)
-				return -1;
 			if (poll(&pfd, 1, (int)left) == -1) {
 				if (errno == EINTR)
 					continue;
@@ -200,7 +234,8 @@ usable(struct session *s, const char *consdir, const char *rundir,
 /*
  * The console the client chooses, into name. Without an answer in
  * MENU_WAIT seconds (or the idle timeout, if shorter), or after
- * MENU_TRIES wrong ones, the client is told and conslet exits.
+ * MENU_TRIES wrong ones, the client is told and conslet exits. Writing
+ * to the client counts against the same deadline.
  */
 void
 menu(struct session *s, const char *consdir, const char *rundir,
@@ -211,6 +246,10 @@ menu(struct session *s, const char *consdir, const char *rundir,
 	long long	 deadline;
 	int		 tries = 0, wait = MENU_WAIT, r;
 
+	if (s->idle > 0 && s->idle < wait)
+		wait = s->idle;
+	deadline = now_ms() + wait * 1000LL;
+	out_bound(s->cout, deadline);
 	if ((cmd = getenv("SSH_ORIGINAL_COMMAND")) != NULL && cmd[0] != '\0') {
 		if (strcmp(cmd, "?") == 0) {
 			menu_list(consdir, rundir);
@@ -219,13 +258,11 @@ menu(struct session *s, const char *consdir, const char *rundir,
 		if (!console_name_ok(cmd))
 			fatal(EX_USAGE, "invalid console name: \"%s\"", cmd);
 		strlcpy(name, cmd, len);
+		out_restore();
 		return;
 	}
 	memset(&a, 0, sizeof(a));
 	a.telnet = s->tn.on;
-	if (s->idle > 0 && s->idle < wait)
-		wait = s->idle;
-	deadline = now_ms() + wait * 1000LL;
 	for (;;) {
 		msg_write(MENU_PROMPT, sizeof(MENU_PROMPT) - 1);
 		if ((r = read_answer(s, &a, deadline)) == 0) {
@@ -242,6 +279,7 @@ menu(struct session *s, const char *consdir, const char *rundir,
 			tell("invalid console name: \"%s\"", a.line);
 		else if (usable(s, consdir, rundir, a.line)) {
 			strlcpy(name, a.line, len);
+			out_restore();
 			return;
 		}
 		if (++tries == MENU_TRIES)

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 #define LIBBSD_NETBSD_VIS	/* libbsd: take FreeBSD's vis prototypes */
 #include <vis.h>
@@ -45,6 +46,7 @@ static int		 err_ok;	/* stderr: open and not a socket */
 static int		 err_quiet;	/* stderr: a terminal */
 static int		 err_is_client;	/* stderr is the file fd 1 is */
 static int		 has_client;	/* fd 1 is a client's connection */
+static long long	 until;		/* msg_write gives up then; 0: never */
 
 void
 msg_init(const char *name, int client)
@@ -129,13 +131,37 @@ notice_fmt(char *buf, size_t len, const char *fmt, ...)
 	return n;
 }
 
-/* Write all of p to fd 1, waiting a bounded time for a slow client. */
+/* A monotonic clock in milliseconds, as now_ms() in conslet. */
+static long long
+clock_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * From now on msg_write waits for the client no later than deadline (a
+ * CLOCK_MONOTONIC time in ms), besides TELL_WAIT a wait; 0 undoes it.
+ */
+void
+msg_until(long long deadline)
+{
+	until = deadline;
+}
+
+/*
+ * Write all of p to fd 1, waiting a bounded time for a slow client
+ * (where fd 1 is non-blocking; msg_until bounds the whole).
+ */
 void
 msg_write(const void *p, size_t len)
 {
 	const char	*buf = p;
 	struct pollfd	 pfd;
 	ssize_t		 n;
+	long long	 wait;
 
 	pfd.fd = STDOUT_FILENO;
 	pfd.events = POLLOUT;
@@ -147,7 +173,12 @@ msg_write(const void *p, size_t len)
 		} else if (n == -1 && errno == EINTR)
 			continue;
 		else if (n == -1 && errno == EAGAIN) {
-			if (poll(&pfd, 1, TELL_WAIT) <= 0)
+			wait = TELL_WAIT;
+			if (until != 0 && (wait = until - clock_ms()) <= 0)
+				return;
+			if (wait > TELL_WAIT)
+				wait = TELL_WAIT;
+			if (poll(&pfd, 1, (int)wait) <= 0)
 				return;
 		} else
 			return;

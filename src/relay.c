@@ -37,8 +37,18 @@
 #include "conslet.h"
 
 #define FLUSH_MS	5000	/* how long pending bytes may take at the end */
+/*
+ * After the client's end of input (nc -N, a script piped in) the console
+ * is heard out until it has been quiet this long: enough for a shell to
+ * answer the last command, while a client that closed altogether (its
+ * end of input looks the same) keeps a quiet console's session no more
+ * than half a second.
+ */
+#define QUIET_MS	500
 #define READ_MIN	(BUF_LEN / 4)	/* least room worth a read */
 #define BURST		1024	/* a read this long: more may be waiting */
+#define NOTE_BURST	5	/* notes a session may make at once, */
+#define NOTE_EVERY	1000	/* then one every this many ms */
 
 enum { P_SIG, P_CIN, P_COUT, P_DEV, P_SRC, P_BELL, P_MAX };
 
@@ -152,8 +162,61 @@ session_reply(struct session *s, const void *p, size_t n)
 }
 
 /*
+ * The limit on a session's notes, a token bucket: a client that sends
+ * BREAK after BREAK must not write the log and syslog full. One session
+ * a process, so the state is this file's.
+ */
+static struct {
+	long long		 credit;	/* ms; a note costs NOTE_EVERY */
+	long long		 at;		/* when credit was last counted */
+	unsigned long long	 left;		/* notes left out since */
+	char			 last[NOTICE_ROOM / 4]; /* the last of them */
+} notes;
+
+/* Take one note's worth of the limit; 0 if there is none. */
+static int
+note_credit(void)
+{
+	long long	 now = now_ms();
+
+	if (notes.at == 0)
+		notes.credit = NOTE_BURST * NOTE_EVERY;
+	else
+		notes.credit += now - notes.at;
+	if (notes.credit > NOTE_BURST * NOTE_EVERY)
+		notes.credit = NOTE_BURST * NOTE_EVERY;
+	notes.at = now;
+	if (notes.credit < NOTE_EVERY)
+		return 0;
+	notes.credit -= NOTE_EVERY;
+	return 1;
+}
+
+static void
+note_out(struct session *s, const char *text)
+{
+	logit(LOG_NOTICE, "%s: %s", s->con->name, text);
+	share_note(s, text);
+}
+
+/* The notes left out, in one note: once the limit allows, or at the end. */
+static void
+notes_left(struct session *s, int end)
+{
+	char	 text[NOTICE_ROOM / 2];
+
+	if (notes.left == 0 || (!end && !note_credit()))
+		return;
+	snprintf(text, sizeof(text), "%llu more notes by %s left out, "
+	    "the last: %s", notes.left, s->me.peer, notes.last);
+	notes.left = 0;
+	note_out(s, text);
+}
+
+/*
  * Something operators want on record: a BREAK, a change of line settings.
  * With a logger it goes into the log and to every client; syslog always.
+ * Past the limit it is only counted.
  */
 void
 session_note(struct session *s, const char *fmt, ...)
@@ -164,8 +227,12 @@ session_note(struct session *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	logit(LOG_NOTICE, "%s: %s", s->con->name, text);
-	share_note(s, text);
+	if (notes.left > 0 || !note_credit()) {
+		notes.left++;
+		strlcpy(notes.last, text, sizeof(notes.last));
+		return;
+	}
+	note_out(s, text);
 }
 
 void
@@ -199,8 +266,11 @@ session_who(struct session *s)
 	    s->con->name, s->me.peer, (long)s->me.pid, since);
 }
 
-/* Read from the client: the escape parser decides what reaches the device. */
-static void
+/*
+ * Read from the client: the escape parser decides what reaches the device.
+ * -1 at the end of its input.
+ */
+static int
 client_read(struct session *s)
 {
 	unsigned char	 in[BUF_LEN];
@@ -223,8 +293,11 @@ client_read(struct session *s)
 			telnet_input(s, in, n);
 		else
 			escape_input(s, in, n);
-	} else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+	} else if (n == 0)
+		return -1;
+	else if (errno != EAGAIN && errno != EINTR)
 		s->end = END_CLIENT;
+	return 0;
 }
 
 /* Read the console's output, leaving room for notices. */
@@ -277,15 +350,35 @@ drain(int fd, struct buf *b)
 	return 0;
 }
 
+/*
+ * A terminal too (sshd -t, or conslet run by hand): a client that stops
+ * reading must not hold the loop in write(2), past ~. and -i. The flags
+ * are put back at the end, for the shell that may share the terminal.
+ */
 static int
 nonblock(int fd, int *saved)
 {
-	*saved = -1;
-	if (isatty(fd))		/* shared with a shell: leave it be */
-		return 0;
 	if ((*saved = fcntl(fd, F_GETFL)) == -1)
 		return -1;
 	return fcntl(fd, F_SETFL, *saved | O_NONBLOCK);
+}
+
+/*
+ * Half-closed at eof: how long (ms) to go on with the console's output
+ * last heard at heard, 0 to end now. It ends once that output has been
+ * quiet for QUIET_MS and is all written, or FLUSH_MS after eof.
+ */
+static long long
+linger(const struct session *s, long long eof, long long heard)
+{
+	long long	 now, left, quiet;
+
+	now = now_ms();
+	left = eof + FLUSH_MS - now;
+	quiet = heard + QUIET_MS - now;
+	if (left <= 0 || (quiet <= 0 && s->tocli.len == 0))
+		return 0;
+	return quiet > 0 && quiet < left ? quiet : left;
 }
 
 /* After the end: deliver what is pending, within FLUSH_MS. */
@@ -356,7 +449,7 @@ relay(struct session *s)
 {
 	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT, 0 };
 	struct pollfd	 pfd[P_MAX];
-	long long	 last, left, nextm = 0;
+	long long	 last, left, nextm = 0, eof = 0, heard = 0;
 	int		 cinfl, coutfl, timeout, sigfd, room, fresh = 0;
 
 	if ((sigfd = signals_catch(sigs)) == -1 ||
@@ -378,10 +471,11 @@ relay(struct session *s)
 	}
 	last = now_ms();
 	while (s->end == END_NONE) {
+		notes_left(s, 0);
 		pfd[P_SIG].fd = sigfd;
 		pfd[P_SIG].events = POLLIN;
 		/* stop reading the client until both its buffers have room */
-		pfd[P_CIN].fd = s->cin;
+		pfd[P_CIN].fd = eof == 0 ? s->cin : -1;
 		pfd[P_CIN].events = buf_space(&s->todev) >= READ_MIN &&
 		    buf_room(&s->tocli) >= NOTICE_ROOM ? POLLIN : 0;
 		pfd[P_COUT].fd = s->cout;
@@ -423,6 +517,15 @@ relay(struct session *s)
 			if (timeout == -1 || left < timeout)
 				timeout = left;
 		}
+		if (eof != 0) {
+			/* half-closed: the answer to what it sent, then end */
+			if ((left = linger(s, eof, heard)) == 0) {
+				s->end = END_CLIENT;
+				break;
+			}
+			if (timeout == -1 || left < timeout)
+				timeout = left;
+		}
 		if (poll(pfd, P_MAX, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -460,6 +563,7 @@ relay(struct session *s)
 		if (pfd[P_SRC].revents & (POLLIN | POLLERR | POLLHUP)) {
 			if (pfd[P_SRC].events & POLLIN) {
 				source_read(s);
+				heard = now_ms();
 				fresh = 1;
 			} else if (!(pfd[P_SRC].revents & POLLIN))
 				s->end = s->src == s->dev ? END_DEVICE :
@@ -468,7 +572,8 @@ relay(struct session *s)
 		if (s->end == END_NONE &&
 		    pfd[P_CIN].revents & (POLLIN | POLLERR | POLLHUP)) {
 			if (pfd[P_CIN].events & POLLIN) {
-				client_read(s);
+				if (client_read(s) == -1)
+					eof = heard = now_ms();
 				last = now_ms();
 				fresh = 1;
 			} else if (!(pfd[P_CIN].revents & POLLIN))
@@ -488,10 +593,12 @@ relay(struct session *s)
 		    !s->tn.suspended && drain(s->cout, &s->tocli) == -1)
 			s->end = END_CLIENT;
 	}
+	notes_left(s, 1);
 	farewell(s);
-	if (cinfl != -1)
-		(void)fcntl(s->cin, F_SETFL, cinfl);
+	/* fd 1 first: where both are one open file, fd 0 had it first */
 	if (coutfl != -1)
 		(void)fcntl(s->cout, F_SETFL, coutfl);
+	if (cinfl != -1)
+		(void)fcntl(s->cin, F_SETFL, cinfl);
 	return s->end;
 }

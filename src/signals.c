@@ -15,8 +15,10 @@
  */
 
 /*
- * Signals become bits and a byte on a pipe that the poll loop watches: no
- * work is done in a handler.
+ * Signals become flags and a byte on a pipe that the poll loop watches: no
+ * work is done in a handler. One flag per signal, each set by the handler
+ * and read and cleared on its own by the loop: a bit mask updated with |=
+ * and &= on both sides would lose a signal that came in between.
  */
 
 #include <sys/types.h>
@@ -30,15 +32,18 @@
 
 #include "console.h"
 
+#define NFLAGS		31	/* SIGBIT() of 1 .. 30 fits in an int */
+
 static int			 sigfd[2] = { -1, -1 };
-static volatile sig_atomic_t	 pending;
+static volatile sig_atomic_t	 caught[NFLAGS];
 
 static void
 onsignal(int sig)
 {
 	int	 serrno = errno;
 
-	pending |= SIGBIT(sig);
+	if (sig > 0 && sig < NFLAGS)
+		caught[sig] = 1;
 	(void)write(sigfd[1], "", 1);
 	errno = serrno;
 }
@@ -61,9 +66,14 @@ signals_catch(const int *sigs)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = onsignal;
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; sigs[i] != 0; i++)
+	for (i = 0; sigs[i] != 0; i++) {
+		if (sigs[i] <= 0 || sigs[i] >= NFLAGS) {
+			errno = EINVAL;
+			return -1;
+		}
 		if (sigaction(sigs[i], &sa, NULL) == -1)
 			return -1;
+	}
 	return sigfd[0];
 }
 
@@ -72,12 +82,16 @@ int
 signals_taken(void)
 {
 	char	 drop[64];
-	int	 got;
+	int	 got = 0, sig;
 
 	while (read(sigfd[0], drop, sizeof(drop)) > 0)
 		;
-	got = pending;
-	pending &= ~got;
+	/* a signal after its flag was cleared sets it again: not lost */
+	for (sig = 1; sig < NFLAGS; sig++)
+		if (caught[sig]) {
+			caught[sig] = 0;
+			got |= SIGBIT(sig);
+		}
 	return got;
 }
 
