@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #ifdef __FreeBSD__
+#include <sys/param.h>
 #include <sys/ucred.h>		/* FreeBSD: struct xucred */
 #endif
 
