@@ -38,13 +38,13 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,31 +119,6 @@ static char	 fanlist[64] = "1 8 64";
 static struct relay relays[NKIND];
 static int	 nrelay;
 
-static void
-die(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	fputs("bench: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static void
-warnx(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	fputs("bench: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static double
 now_us(void)
 {
@@ -159,7 +134,7 @@ add(struct samples *s, double v)
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 64;
 		if ((s->v = realloc(s->v, s->cap * sizeof(*s->v))) == NULL)
-			die("out of memory");
+			errx(1, "out of memory");
 	}
 	s->v[s->n++] = v;
 }
@@ -210,7 +185,7 @@ spawn(int outfd, const char *errfile, char *const argv[])
 	int	 fd;
 
 	if ((pid = fork()) == -1)
-		die("fork: %s", strerror(errno));
+		err(1, "fork");
 	if (pid == 0) {
 		setpgid(0, 0);
 		if ((fd = open("/dev/null", O_RDWR)) != -1)
@@ -224,8 +199,8 @@ spawn(int outfd, const char *errfile, char *const argv[])
 			dup2(fd, 2);
 		closefrom(3);
 		execvp(argv[0], argv);
-		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
+		warn("exec %s", argv[0]);
+		_exit(127);	/* not exit: the parent's atexit cleanup */
 	}
 	setpgid(pid, pid);
 	return pid;
@@ -235,7 +210,7 @@ spawn(int outfd, const char *errfile, char *const argv[])
 static pid_t
 tcpserver(int *port, char *const cmd[])
 {
-	char	*argv[32], line[32], err[PATH_MAX + 32];
+	char	*argv[32], line[32], errf[PATH_MAX + 32];
 	int	 p[2], i = 0, n;
 	size_t	 got = 0;
 	pid_t	 pid;
@@ -254,9 +229,9 @@ tcpserver(int *port, char *const cmd[])
 		argv[i++] = *cmd++;
 	argv[i] = NULL;
 	if (pipe(p) == -1)
-		die("pipe: %s", strerror(errno));
-	snprintf(err, sizeof(err), "%s/tcpserver.err", work);
-	pid = spawn(p[1], err, argv);
+		err(1, "pipe");
+	snprintf(errf, sizeof(errf), "%s/tcpserver.err", work);
+	pid = spawn(p[1], errf, argv);
 	close(p[1]);
 	while (got < sizeof(line) - 1 &&
 	    (n = read(p[0], line + got, sizeof(line) - 1 - got)) > 0) {
@@ -267,7 +242,7 @@ tcpserver(int *port, char *const cmd[])
 	close(p[0]);
 	line[got] = '\0';
 	if ((*port = atoi(line)) <= 0)
-		die("tcpserver gave no port (see %s)", err);
+		errx(1, "tcpserver gave no port (see %s)", errf);
 	return pid;
 }
 
@@ -374,7 +349,7 @@ write_file(const char *path, const char *text)
 
 	if ((f = fopen(path, "w")) == NULL || fputs(text, f) == EOF ||
 	    fclose(f) == EOF)
-		die("%s: %s", path, strerror(errno));
+		err(1, "%s", path);
 }
 
 static int
@@ -388,11 +363,11 @@ free_port(void)
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		die("socket: %s", strerror(errno));
+		err(1, "socket");
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&sin, &sl) == -1)
-		die("bind: %s", strerror(errno));
+		err(1, "bind");
 	close(fd);
 	return ntohs(sin.sin_port);
 }
@@ -408,7 +383,7 @@ tcp_connect(int port)
 	sin.sin_port = htons(port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		die("socket: %s", strerror(errno));
+		err(1, "socket");
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
 		close(fd);
 		return -1;
@@ -426,7 +401,7 @@ relay_start(struct relay *r)
 	int	 slave;
 
 	if (openpty(&r->master, &slave, r->slave, NULL, NULL) == -1)
-		die("openpty: %s", strerror(errno));
+		err(1, "openpty");
 	rawmode(slave);
 	r->hold = slave;
 	nonblock(r->master);
@@ -435,7 +410,7 @@ relay_start(struct relay *r)
 	snprintf(run, sizeof(run), "%s/run", work);
 	snprintf(path, sizeof(path), "%s/%s", cons, r->cname);
 	if (symlink(r->slave, path) == -1)
-		die("symlink %s: %s", path, strerror(errno));
+		err(1, "symlink %s", path);
 	snprintf(prog, sizeof(prog), "%s/conslet", bindir);
 
 	switch (r->kind) {
@@ -467,7 +442,7 @@ relay_start(struct relay *r)
 		while (access(pidf, F_OK) == -1 && now_us() < end)
 			usleep(2000);
 		if (access(pidf, F_OK) == -1)
-			die("conslog is not ready (see %s)", path);
+			errx(1, "conslog is not ready (see %s)", path);
 		r->server = tcpserver(&r->port, cmd);
 		r->vserver = tcpserver(&r->vport, vcmd);
 		break;
@@ -507,7 +482,7 @@ relay_start(struct relay *r)
 		while ((fd = tcp_connect(r->port)) == -1 && now_us() < end)
 			usleep(5000);
 		if (fd == -1)
-			die("ser2net does not listen (see %s)", path);
+			errx(1, "ser2net does not listen (see %s)", path);
 		close(fd);	/* the next connection waits for its end */
 		usleep(50000);
 		break;
@@ -620,9 +595,12 @@ echo_until(struct relay *r, struct conn *c, unsigned char b)
 				return -1;
 		if (pfd[1].revents) {
 			n = cread(c, buf, sizeof(buf));
-			if (n == 0 || (n == -1 && errno != EAGAIN)) {
-				warnx("echo: %s", n == 0 ? "EOF" :
-				    strerror(errno));
+			if (n == 0) {
+				warnx("echo: EOF");
+				return -1;
+			}
+			if (n == -1 && errno != EAGAIN) {
+				warn("echo");
 				return -1;
 			}
 			for (i = 0; i < n; i++)
@@ -952,10 +930,12 @@ stream(int wfd, int rfd, struct conn *rc, size_t total, size_t *skipped)
 				n = cread(rc, buf, sizeof(buf));
 			else
 				n = read(rfd, buf, sizeof(buf));
-			if (n == 0 || (n == -1 && errno != EAGAIN &&
-			    errno != EIO)) {
-				warnx("stream: %s after %zu bytes",
-				    n == 0 ? "EOF" : strerror(errno), k.got);
+			if (n == 0) {
+				warnx("stream: EOF after %zu bytes", k.got);
+				return -1;
+			}
+			if (n == -1 && errno != EAGAIN && errno != EIO) {
+				warn("stream: after %zu bytes", k.got);
 				return -1;
 			}
 			if (n > 0) {
@@ -1094,11 +1074,11 @@ fanout(struct relay *r, int nview, int rate)
 	v = calloc(nview, sizeof(*v));
 	pfd = calloc(nview + 1, sizeof(*pfd));
 	if (v == NULL || pfd == NULL)
-		die("out of memory");
+		errx(1, "out of memory");
 	for (i = 0; i < nview; i++) {
 		v[i].c.fd = tcp_connect(r->vport);
 		if (v[i].c.fd == -1)
-			die("viewer %d: cannot connect", i);
+			errx(1, "viewer %d: cannot connect", i);
 	}
 	t = now_us() + TIMEOUT * 1e3;
 	while ((attached = who_count(r->cname)) < nview && now_us() < t)
@@ -1109,7 +1089,7 @@ fanout(struct relay *r, int nview, int rate)
 	usleep(100000);		/* the join notices go by */
 	if (write(r->master, marker, sizeof(marker) - 1) !=
 	    (ssize_t)sizeof(marker) - 1)
-		die("marker: %s", strerror(errno));
+		err(1, "marker");
 
 	t0 = last = now_us();
 	while (complete + bad < nview) {
@@ -1454,7 +1434,7 @@ main(int argc, char *argv[])
 
 	/* no IAC and no CR: the same bytes pass every relay unchanged */
 	if ((pat = malloc(PATLEN)) == NULL)
-		die("out of memory");
+		errx(1, "out of memory");
 	for (i = 0; i < PATLEN; i++) {
 		x ^= x << 13;
 		x ^= x >> 17;
@@ -1468,7 +1448,7 @@ main(int argc, char *argv[])
 		tmp = "/tmp";
 	snprintf(work, sizeof(work), "%s/bench.XXXXXX", tmp);
 	if (mkdtemp(work) == NULL)
-		die("mkdtemp: %s", strerror(errno));
+		err(1, "mkdtemp");
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, onsig);
 	signal(SIGTERM, onsig);
@@ -1478,7 +1458,7 @@ main(int argc, char *argv[])
 
 		snprintf(path, sizeof(path), "%s/%s", work, sub[i]);
 		if (mkdir(path, 0755) == -1)
-			die("%s: %s", path, strerror(errno));
+			err(1, "%s", path);
 	}
 	for (i = 0; i < nrelay; i++)
 		relay_start(&relays[i]);
