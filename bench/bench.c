@@ -53,20 +53,10 @@
 #include <time.h>
 #include <unistd.h>
 
-enum kind { K_DIRECT, K_CONSLET, K_TELNET, K_CONSLOG, K_SOCAT, K_SER2NET,
-    K_SER2NET_ND };
+#include "bench.h"
+
 static const char *kindname[] = { "direct", "conslet", "telnet", "conslog",
     "socat", "ser2net", "ser2net-nd" };
-#define NKIND	7
-
-#define MAXPID	8
-#define PATLEN	(1048576 + 13)	/* not a power of two: a slip shows */
-#define SPLIT	32		/* each half of the split write */
-#define TIMEOUT	10000		/* ms without progress that is a failure */
-
-/* Figures: index into struct relay's sample arrays. */
-enum fig { F_CONNECT, F_KEY, F_SPLIT, F_G2C, F_LOST, F_C2G, F_RSS, F_PRIV,
-    F_CPUG2C, F_CPUC2G, F_LOGHWM, F_LOGPRIV, F_NFIG };
 static const char *figname[] = {
 	"connect to first echo (us)",
 	"keystroke round trip (us)",
@@ -86,31 +76,11 @@ static const int higher_better[F_NFIG] = { [F_G2C] = 1, [F_C2G] = 1 };
 static const int pooled[F_NFIG] = { [F_CONNECT] = 1, [F_KEY] = 1,
     [F_SPLIT] = 1 };
 
-struct samples {
-	double	*v;
-	size_t	 n, cap;
-};
-
-struct relay {
-	enum kind	 kind;
-	const char	*name;
-	int		 master;	/* the guest's side */
-	int		 hold;		/* a slave fd, so the pty never hangs up */
-	char		 slave[64];
-	char		 cname[32];	/* console name */
-	pid_t		 server;	/* tcpserver or ser2net */
-	pid_t		 logger;
-	pid_t		 vserver;	/* tcpserver for viewers */
-	int		 port, vport;
-	int		 failed;
-	struct samples	 s[F_NFIG];
-};
-
 struct tn {
 	int	 st;		/* telnet filter state */
 };
 
-static char	 work[512];
+char		 work[512];
 static char	 bindir[512] = "src";
 static unsigned char *pat;
 static int	 mib = 64, reps = 5, keys = 2000, connects = 20, splits = 300;
@@ -118,46 +88,6 @@ static int	 fanmib = 4, fanrate = 1024;
 static char	 fanlist[64] = "1 8 64";
 static struct relay relays[NKIND];
 static int	 nrelay;
-
-static double
-now_us(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static void
-add(struct samples *s, double v)
-{
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 64;
-		if ((s->v = realloc(s->v, s->cap * sizeof(*s->v))) == NULL)
-			errx(1, "out of memory");
-	}
-	s->v[s->n++] = v;
-}
-
-static int
-cmpd(const void *a, const void *b)
-{
-	double	 x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-quantile(struct samples *s, double q)
-{
-	size_t	 i;
-
-	if (s->n == 0)
-		return -1;
-	qsort(s->v, s->n, sizeof(*s->v), cmpd);
-	i = (size_t)(q * (s->n - 1) + 0.5);
-	return s->v[i];
-}
 
 static void
 nonblock(int fd)
@@ -174,170 +104,6 @@ rawmode(int fd)
 		cfmakeraw(&t);
 		tcsetattr(fd, TCSANOW, &t);
 	}
-}
-
-/* ---- processes ---- */
-
-static pid_t
-spawn(int outfd, const char *errfile, char *const argv[])
-{
-	pid_t	 pid;
-	int	 fd;
-
-	if ((pid = fork()) == -1)
-		err(1, "fork");
-	if (pid == 0) {
-		setpgid(0, 0);
-		if ((fd = open("/dev/null", O_RDWR)) != -1)
-			dup2(fd, 0);
-		if (outfd != -1)
-			dup2(outfd, 1);
-		else if (fd != -1)
-			dup2(fd, 1);
-		if ((fd = open(errfile, O_WRONLY | O_CREAT | O_APPEND,
-		    0644)) != -1)
-			dup2(fd, 2);
-		closefrom(3);
-		execvp(argv[0], argv);
-		warn("exec %s", argv[0]);
-		_exit(127);	/* not exit: the parent's atexit cleanup */
-	}
-	setpgid(pid, pid);
-	return pid;
-}
-
-/* tcpserver on 127.0.0.1, port 0; the port it chose. */
-static pid_t
-tcpserver(int *port, char *const cmd[])
-{
-	char	*argv[32], line[32], errf[PATH_MAX + 32];
-	int	 p[2], i = 0, n;
-	size_t	 got = 0;
-	pid_t	 pid;
-
-	argv[i++] = "tcpserver";
-	argv[i++] = "-1";
-	argv[i++] = "-H";
-	argv[i++] = "-R";
-	argv[i++] = "-l";
-	argv[i++] = "0";
-	argv[i++] = "-c";
-	argv[i++] = "300";
-	argv[i++] = "127.0.0.1";
-	argv[i++] = "0";
-	while (*cmd != NULL && i < 31)
-		argv[i++] = *cmd++;
-	argv[i] = NULL;
-	if (pipe(p) == -1)
-		err(1, "pipe");
-	snprintf(errf, sizeof(errf), "%s/tcpserver.err", work);
-	pid = spawn(p[1], errf, argv);
-	close(p[1]);
-	while (got < sizeof(line) - 1 &&
-	    (n = read(p[0], line + got, sizeof(line) - 1 - got)) > 0) {
-		got += n;
-		if (memchr(line, '\n', got) != NULL)
-			break;
-	}
-	close(p[0]);
-	line[got] = '\0';
-	if ((*port = atoi(line)) <= 0)
-		errx(1, "tcpserver gave no port (see %s)", errf);
-	return pid;
-}
-
-/* The pids of the children of pid. */
-static int
-children(pid_t pid, pid_t *out, int max)
-{
-	char	 path[64];
-	FILE	*f;
-	long	 c;
-	int	 n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid,
-	    (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	while (n < max && fscanf(f, "%ld", &c) == 1)
-		out[n++] = c;
-	fclose(f);
-	return n;
-}
-
-static void
-wait_no_children(pid_t pid)
-{
-	pid_t	 c[4];
-	double	 end = now_us() + TIMEOUT * 1e3;
-
-	while (children(pid, c, 4) > 0 && now_us() < end)
-		usleep(1000);
-}
-
-/* A field of /proc/PID/status in kB. */
-static long
-status_kb(pid_t pid, const char *field)
-{
-	char	 path[64], line[256];
-	size_t	 len = strlen(field);
-	FILE	*f;
-	long	 v = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, field, len) == 0 && line[len] == ':') {
-			v = atol(line + len + 1);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
-/* Private_Clean + Private_Dirty from smaps_rollup, in kB. */
-static long
-private_kb(pid_t pid)
-{
-	char	 path[64], line[256];
-	FILE	*f;
-	long	 v = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, "Private_Clean:", 14) == 0 ||
-		    strncmp(line, "Private_Dirty:", 14) == 0)
-			v += atol(line + 14);
-	fclose(f);
-	return v;
-}
-
-/* utime + stime of a process, in ms. */
-static double
-cpu_ms(pid_t pid)
-{
-	char	 path[64], buf[1024], *p;
-	unsigned long	 ut, st;
-	FILE	*f;
-	int	 n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n > 0 ? n : 0] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL)
-		return 0;
-	/* state ppid pgrp session tty tpgid flags minflt cminflt majflt
-	 * cmajflt utime stime */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	    &ut, &st) != 2)
-		return 0;
-	return (ut + st) * 1000.0 / sysconf(_SC_CLK_TCK);
 }
 
 /* ---- the relays ---- */
@@ -1188,12 +954,6 @@ relay_of(enum kind k)
 		if (relays[i].kind == k)
 			return &relays[i];
 	return NULL;
-}
-
-static double
-med(struct relay *r, enum fig f)
-{
-	return r == NULL || r->s[f].n == 0 ? -1 : quantile(&r->s[f], 0.5);
 }
 
 static void
