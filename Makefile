@@ -229,7 +229,7 @@ BENCH_RELAYS ?=
 # Built without libbsd's overlay (its getopt does not permute), hence a
 # rule for each object rather than the suffix rule.
 BENCH_CFLAGS =	$(CFLAGS) $(WARNFLAGS) $(WERROR)
-BENCH_OBJS =	bench/bench.o bench/figures.o bench/process.o
+BENCH_OBJS =	bench/bench.o bench/conn.o bench/figures.o bench/process.o
 
 $(BENCH_OBJS): bench/bench.h
 
@@ -238,6 +238,9 @@ bench/bench: $(BENCH_OBJS)
 
 bench/bench.o: bench/bench.c
 	$(CC) $(BENCH_CFLAGS) -c bench/bench.c -o $@
+
+bench/conn.o: bench/conn.c
+	$(CC) $(BENCH_CFLAGS) -c bench/conn.c -o $@
 
 bench/figures.o: bench/figures.c
 	$(CC) $(BENCH_CFLAGS) -c bench/figures.c -o $@

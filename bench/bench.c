@@ -76,10 +76,6 @@ static const int higher_better[F_NFIG] = { [F_G2C] = 1, [F_C2G] = 1 };
 static const int pooled[F_NFIG] = { [F_CONNECT] = 1, [F_KEY] = 1,
     [F_SPLIT] = 1 };
 
-struct tn {
-	int	 st;		/* telnet filter state */
-};
-
 char		 work[512];
 static char	 bindir[512] = "src";
 static unsigned char *pat;
@@ -88,23 +84,6 @@ static int	 fanmib = 4, fanrate = 1024;
 static char	 fanlist[64] = "1 8 64";
 static struct relay relays[NKIND];
 static int	 nrelay;
-
-static void
-nonblock(int fd)
-{
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-}
-
-static void
-rawmode(int fd)
-{
-	struct termios	 t;
-
-	if (tcgetattr(fd, &t) == 0) {
-		cfmakeraw(&t);
-		tcsetattr(fd, TCSANOW, &t);
-	}
-}
 
 /* ---- the relays ---- */
 
@@ -136,27 +115,6 @@ free_port(void)
 		err(1, "bind");
 	close(fd);
 	return ntohs(sin.sin_port);
-}
-
-static int
-tcp_connect(int port)
-{
-	struct sockaddr_in	 sin;
-	int			 fd, one = 1;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		err(1, "socket");
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
-		close(fd);
-		return -1;
-	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	nonblock(fd);
-	return fd;
 }
 
 static void
@@ -267,203 +225,6 @@ relay_stop(struct relay *r)
 			kill(-pids[i], SIGTERM);
 			waitpid(pids[i], NULL, 0);
 		}
-}
-
-/* ---- the client ---- */
-
-/*
- * Telnet, as little as works: the data the benchmark sends has no IAC
- * (0xff) and no CR, so every IAC the client sees starts a command, which
- * is dropped; options are left as the server has them.
- */
-static size_t
-tn_filter(struct tn *t, unsigned char *p, size_t n)
-{
-	size_t	 i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = p[i];
-
-		switch (t->st) {
-		case 0:
-			if (c == 255)
-				t->st = 1;
-			else
-				p[o++] = c;
-			break;
-		case 1:		/* after IAC */
-			if (c == 255) {
-				p[o++] = c;
-				t->st = 0;
-			} else if (c >= 251)
-				t->st = 2;
-			else if (c == 250)
-				t->st = 3;
-			else
-				t->st = 0;
-			break;
-		case 2:		/* option of WILL/WONT/DO/DONT */
-			t->st = 0;
-			break;
-		case 3:		/* in SB */
-			if (c == 255)
-				t->st = 4;
-			break;
-		case 4:
-			t->st = c == 240 ? 0 : 3;
-			break;
-		}
-	}
-	return o;
-}
-
-struct conn {
-	int		 fd;
-	struct tn	 tn;
-	int		 telnet;
-	pid_t		 pids[MAXPID];	/* processes serving it */
-	int		 npid;
-};
-
-static ssize_t
-cread(struct conn *c, unsigned char *buf, size_t len)
-{
-	ssize_t	 n;
-
-	n = read(c->fd, buf, len);
-	if (n > 0 && c->telnet && (n = tn_filter(&c->tn, buf, n)) == 0) {
-		errno = EAGAIN;		/* telnet commands only */
-		return -1;
-	}
-	return n;
-}
-
-/* Echo what the guest reads back to the client, until byte b arrives. */
-static int
-echo_until(struct relay *r, struct conn *c, unsigned char b)
-{
-	unsigned char	 buf[4096];
-	struct pollfd	 pfd[2];
-	ssize_t		 n, i;
-
-	for (;;) {
-		pfd[0].fd = r->master;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = c->fd;
-		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, TIMEOUT) <= 0) {
-			warnx("no echo");
-			return -1;
-		}
-		if (pfd[0].revents & POLLIN &&
-		    (n = read(r->master, buf, sizeof(buf))) > 0)
-			if (write(r->master, buf, n) != n)
-				return -1;
-		if (pfd[1].revents) {
-			n = cread(c, buf, sizeof(buf));
-			if (n == 0) {
-				warnx("echo: EOF");
-				return -1;
-			}
-			if (n == -1 && errno != EAGAIN) {
-				warn("echo");
-				return -1;
-			}
-			for (i = 0; i < n; i++)
-				if (buf[i] == b)
-					return 0;
-		}
-	}
-}
-
-static int
-conn_open(struct relay *r, struct conn *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->telnet = r->kind == K_TELNET;
-	if (r->kind == K_DIRECT) {
-		if ((c->fd = open(r->slave, O_RDWR | O_NOCTTY | O_NONBLOCK))
-		    == -1)
-			return -1;
-		rawmode(c->fd);
-		return 0;
-	}
-	return (c->fd = tcp_connect(r->port)) == -1 ? -1 : 0;
-}
-
-/* Close and wait until the relay has let go of the console. */
-static void
-conn_close(struct relay *r, struct conn *c)
-{
-	unsigned char	 buf[4096];
-	struct pollfd	 pfd;
-	double		 end = now_us() + TIMEOUT * 1e3;
-
-	if (r->kind != K_DIRECT) {
-		shutdown(c->fd, SHUT_WR);
-		pfd.fd = c->fd;
-		pfd.events = POLLIN;
-		while (now_us() < end && poll(&pfd, 1, TIMEOUT) > 0 &&
-		    read(c->fd, buf, sizeof(buf)) != 0)
-			if (errno != EAGAIN && errno != EINTR && errno != 0)
-				break;
-	}
-	close(c->fd);
-	if (r->server > 0 && r->kind != K_SER2NET && r->kind != K_SER2NET_ND)
-		wait_no_children(r->server);
-	/* whatever a relay left in the pty */
-	while (read(r->master, buf, sizeof(buf)) > 0)
-		;
-}
-
-/* connect() until the echo of a first byte; -1 on failure. */
-static double
-connect_once(struct relay *r, struct conn *c, int keep)
-{
-	unsigned char	 b = 'C';
-	double		 t0, t;
-
-	t0 = now_us();
-	if (conn_open(r, c) == -1)
-		return -1;
-	if (write(c->fd, &b, 1) != 1 || echo_until(r, c, b) == -1) {
-		close(c->fd);
-		return -1;
-	}
-	t = now_us() - t0;
-	if (!keep)
-		conn_close(r, c);
-	return t;
-}
-
-static void
-find_pids(struct relay *r, struct conn *c)
-{
-	c->npid = 0;
-	switch (r->kind) {
-	case K_DIRECT:
-		break;
-	case K_SER2NET:
-	case K_SER2NET_ND:
-		c->pids[c->npid++] = r->server;
-		break;
-	default:
-		c->npid = children(r->server, c->pids, MAXPID);
-		break;
-	}
-}
-
-static double
-pids_cpu(struct relay *r, struct conn *c)
-{
-	double	 t = 0;
-	int	 i;
-
-	for (i = 0; i < c->npid; i++)
-		t += cpu_ms(c->pids[i]);
-	if (r->logger > 0)
-		t += cpu_ms(r->logger);
-	return t;
 }
 
 /* 1 byte out, the guest echoes, 1 byte back. */

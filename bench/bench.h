@@ -54,8 +54,32 @@ struct relay {
 	struct samples	 s[F_NFIG];
 };
 
+struct tn {
+	int	 st;		/* telnet filter state */
+};
+
+struct conn {
+	int		 fd;
+	struct tn	 tn;
+	int		 telnet;
+	pid_t		 pids[MAXPID];	/* processes serving it */
+	int		 npid;
+};
+
 /* bench.c */
 extern char	 work[512];
+
+/* conn.c */
+void	 nonblock(int);
+void	 rawmode(int);
+int	 tcp_connect(int);
+ssize_t	 cread(struct conn *, unsigned char *, size_t);
+int	 echo_until(struct relay *, struct conn *, unsigned char);
+int	 conn_open(struct relay *, struct conn *);
+void	 conn_close(struct relay *, struct conn *);
+double	 connect_once(struct relay *, struct conn *, int);
+void	 find_pids(struct relay *, struct conn *);
+double	 pids_cpu(struct relay *, struct conn *);
 
 /* figures.c */
 double	 now_us(void);
