@@ -229,7 +229,8 @@ BENCH_RELAYS ?=
 # Built without libbsd's overlay (its getopt does not permute), hence a
 # rule for each object rather than the suffix rule.
 BENCH_CFLAGS =	$(CFLAGS) $(WARNFLAGS) $(WERROR)
-BENCH_OBJS =	bench/bench.o bench/conn.o bench/figures.o bench/process.o
+BENCH_OBJS =	bench/bench.o bench/conn.o bench/figures.o bench/process.o \
+		bench/relay.o
 
 $(BENCH_OBJS): bench/bench.h
 
@@ -247,6 +248,9 @@ bench/figures.o: bench/figures.c
 
 bench/process.o: bench/process.c
 	$(CC) $(BENCH_CFLAGS) -c bench/process.c -o $@
+
+bench/relay.o: bench/relay.c
+	$(CC) $(BENCH_CFLAGS) -c bench/relay.c -o $@
 
 bench:
 	@sh tests/deps.sh bench

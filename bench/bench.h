@@ -68,6 +68,7 @@ struct conn {
 
 /* bench.c */
 extern char	 work[512];
+extern char	 bindir[512];
 
 /* conn.c */
 void	 nonblock(int);
@@ -95,5 +96,9 @@ void	 wait_no_children(pid_t);
 long	 status_kb(pid_t, const char *);
 long	 private_kb(pid_t);
 double	 cpu_ms(pid_t);
+
+/* relay.c */
+void	 relay_start(struct relay *);
+void	 relay_stop(struct relay *);
 
 #endif /* BENCH_H */
