@@ -229,8 +229,8 @@ BENCH_RELAYS ?=
 # Built without libbsd's overlay (its getopt does not permute), hence a
 # rule for each object rather than the suffix rule.
 BENCH_CFLAGS =	$(CFLAGS) $(WARNFLAGS) $(WERROR)
-BENCH_OBJS =	bench/bench.o bench/conn.o bench/figures.o bench/process.o \
-		bench/relay.o
+BENCH_OBJS =	bench/bench.o bench/conn.o bench/figures.o \
+		bench/pattern.o bench/process.o bench/relay.o
 
 $(BENCH_OBJS): bench/bench.h
 
@@ -245,6 +245,9 @@ bench/conn.o: bench/conn.c
 
 bench/figures.o: bench/figures.c
 	$(CC) $(BENCH_CFLAGS) -c bench/figures.c -o $@
+
+bench/pattern.o: bench/pattern.c
+	$(CC) $(BENCH_CFLAGS) -c bench/pattern.c -o $@
 
 bench/process.o: bench/process.c
 	$(CC) $(BENCH_CFLAGS) -c bench/process.c -o $@

@@ -78,7 +78,6 @@ static const int pooled[F_NFIG] = { [F_CONNECT] = 1, [F_KEY] = 1,
 
 char		 work[512];
 char		 bindir[512] = "src";
-static unsigned char *pat;
 static int	 mib = 64, reps = 5, keys = 2000, connects = 20, splits = 300;
 static int	 fanmib = 4, fanrate = 1024;
 static char	 fanlist[64] = "1 8 64";
@@ -176,104 +175,6 @@ latency_rounds(void)
 	for (i = 0; i < nrelay; i++)
 		if (ok[i])
 			conn_close(&relays[i], &c[i]);
-}
-
-/*
- * Checking a stream against the pattern.  A logger tells a client that
- * fell more than its ring behind "[conslet: N bytes skipped]" and goes on
- * N bytes later: that is counted as skipped, not as a difference.
- */
-struct check {
-	size_t		 got;		/* stream position, skipped included */
-	size_t		 skipped;
-	unsigned char	 carry[128];	/* a notice cut by a read */
-	size_t		 ncarry;
-};
-
-/* A skip notice at p: its length, 0 if p[0..n) may be its start, -1. */
-static long
-skip_notice(const unsigned char *p, size_t n, size_t *count)
-{
-	static const char	 head[] = "[conslet: ", tail[] = " bytes skipped]\r\n";
-	size_t			 i = 0, j;
-
-	if (n >= 1 && p[0] == '\r')
-		i = p[1 < n ? 1 : 0] == '\n' || n == 1 ? 2 : 0;
-	for (j = 0; head[j] != '\0'; j++, i++) {
-		if (i >= n)
-			return 0;
-		if (p[i] != (unsigned char)head[j])
-			return -1;
-	}
-	*count = 0;
-	for (j = 0; i < n && p[i] >= '0' && p[i] <= '9'; i++, j++)
-		*count = *count * 10 + (p[i] - '0');
-	if (i >= n)
-		return 0;
-	if (j == 0)
-		return -1;
-	for (j = 0; tail[j] != '\0'; j++, i++) {
-		if (i >= n)
-			return 0;
-		if (p[i] != (unsigned char)tail[j])
-			return -1;
-	}
-	return i;
-}
-
-static int
-check_run(struct check *k, const unsigned char *p, size_t n)
-{
-	size_t	 roff, len, i, cnt;
-	long	 nl;
-
-	while (n > 0) {
-		roff = k->got % PATLEN;
-		len = PATLEN - roff;
-		if (len > n)
-			len = n;
-		if (memcmp(p, pat + roff, len) == 0) {
-			k->got += len;
-			p += len;
-			n -= len;
-			continue;
-		}
-		for (i = 0; p[i] == pat[roff + i]; i++)
-			;
-		k->got += i;
-		p += i;
-		n -= i;
-		if ((nl = skip_notice(p, n, &cnt)) == -1)
-			return -1;
-		if (nl == 0) {			/* keep it for the next read */
-			if (n > sizeof(k->carry))
-				return -1;
-			memcpy(k->carry, p, n);
-			k->ncarry = n;
-			return 0;
-		}
-		k->got += cnt;
-		k->skipped += cnt;
-		p += nl;
-		n -= nl;
-	}
-	return 0;
-}
-
-static int
-check_feed(struct check *k, const unsigned char *p, size_t n)
-{
-	static unsigned char	 joined[sizeof(k->carry) + 262144];
-	size_t			 c = k->ncarry;
-
-	if (c == 0)
-		return check_run(k, p, n);
-	if (n > sizeof(joined) - c)
-		return -1;
-	memcpy(joined, k->carry, c);
-	memcpy(joined + c, p, n);
-	k->ncarry = 0;
-	return check_run(k, joined, c + n);
 }
 
 /* Move total bytes from wfd to rfd (read through c when rc), checked. */
@@ -754,7 +655,6 @@ main(int argc, char *argv[])
 	const char	*tmp;
 	char		 path[PATH_MAX], *list, *tok;
 	int		 ch, i, k, rep;
-	uint32_t	 x = 2463534242u;
 
 	while ((ch = getopt(argc, argv, "b:c:F:f:k:m:P:r:s:")) != -1) {
 		switch (ch) {
@@ -811,17 +711,7 @@ main(int argc, char *argv[])
 	    strlen(path) < sizeof(bindir))
 		memcpy(bindir, path, strlen(path) + 1);
 
-	/* no IAC and no CR: the same bytes pass every relay unchanged */
-	if ((pat = malloc(PATLEN)) == NULL)
-		errx(1, "out of memory");
-	for (i = 0; i < PATLEN; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		pat[i] = x >> 24;
-		if (pat[i] == 0xff || pat[i] == '\r')
-			pat[i] ^= 0x40;
-	}
+	pattern_init();
 
 	if ((tmp = getenv("TMPDIR")) == NULL)
 		tmp = "/tmp";

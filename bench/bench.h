@@ -66,6 +66,14 @@ struct conn {
 	int		 npid;
 };
 
+/* Checking a stream against the pattern (pattern.c). */
+struct check {
+	size_t		 got;		/* stream position, skipped included */
+	size_t		 skipped;
+	unsigned char	 carry[128];	/* a notice cut by a read */
+	size_t		 ncarry;
+};
+
 /* bench.c */
 extern char	 work[512];
 extern char	 bindir[512];
@@ -87,6 +95,11 @@ double	 now_us(void);
 void	 add(struct samples *, double);
 double	 quantile(struct samples *, double);
 double	 med(struct relay *, enum fig);
+
+/* pattern.c */
+extern unsigned char	*pat;
+void	 pattern_init(void);
+int	 check_feed(struct check *, const unsigned char *, size_t);
 
 /* process.c */
 pid_t	 spawn(int, const char *, char *const []);
