@@ -230,7 +230,8 @@ BENCH_RELAYS ?=
 # rule for each object rather than the suffix rule.
 BENCH_CFLAGS =	$(CFLAGS) $(WARNFLAGS) $(WERROR)
 BENCH_OBJS =	bench/bench.o bench/conn.o bench/figures.o \
-		bench/pattern.o bench/process.o bench/relay.o
+		bench/latency.o bench/pattern.o bench/process.o \
+		bench/relay.o bench/throughput.o
 
 $(BENCH_OBJS): bench/bench.h
 
@@ -246,6 +247,9 @@ bench/conn.o: bench/conn.c
 bench/figures.o: bench/figures.c
 	$(CC) $(BENCH_CFLAGS) -c bench/figures.c -o $@
 
+bench/latency.o: bench/latency.c
+	$(CC) $(BENCH_CFLAGS) -c bench/latency.c -o $@
+
 bench/pattern.o: bench/pattern.c
 	$(CC) $(BENCH_CFLAGS) -c bench/pattern.c -o $@
 
@@ -254,6 +258,9 @@ bench/process.o: bench/process.c
 
 bench/relay.o: bench/relay.c
 	$(CC) $(BENCH_CFLAGS) -c bench/relay.c -o $@
+
+bench/throughput.o: bench/throughput.c
+	$(CC) $(BENCH_CFLAGS) -c bench/throughput.c -o $@
 
 bench:
 	@sh tests/deps.sh bench

@@ -77,6 +77,9 @@ struct check {
 /* bench.c */
 extern char	 work[512];
 extern char	 bindir[512];
+extern int	 mib, keys, connects, splits, fanmib;
+extern struct relay relays[NKIND];
+extern int	 nrelay;
 
 /* conn.c */
 void	 nonblock(int);
@@ -96,6 +99,9 @@ void	 add(struct samples *, double);
 double	 quantile(struct samples *, double);
 double	 med(struct relay *, enum fig);
 
+/* latency.c */
+void	 latency_rounds(void);
+
 /* pattern.c */
 extern unsigned char	*pat;
 void	 pattern_init(void);
@@ -113,5 +119,8 @@ double	 cpu_ms(pid_t);
 /* relay.c */
 void	 relay_start(struct relay *);
 void	 relay_stop(struct relay *);
+
+/* throughput.c */
+void	 one_session(struct relay *);
 
 #endif /* BENCH_H */
