@@ -229,9 +229,9 @@ BENCH_RELAYS ?=
 # Built without libbsd's overlay (its getopt does not permute), hence a
 # rule for each object rather than the suffix rule.
 BENCH_CFLAGS =	$(CFLAGS) $(WARNFLAGS) $(WERROR)
-BENCH_OBJS =	bench/bench.o bench/conn.o bench/figures.o \
+BENCH_OBJS =	bench/bench.o bench/conn.o bench/fanout.o bench/figures.o \
 		bench/latency.o bench/pattern.o bench/process.o \
-		bench/relay.o bench/throughput.o
+		bench/relay.o bench/report.o bench/throughput.o
 
 $(BENCH_OBJS): bench/bench.h
 
@@ -243,6 +243,9 @@ bench/bench.o: bench/bench.c
 
 bench/conn.o: bench/conn.c
 	$(CC) $(BENCH_CFLAGS) -c bench/conn.c -o $@
+
+bench/fanout.o: bench/fanout.c
+	$(CC) $(BENCH_CFLAGS) -c bench/fanout.c -o $@
 
 bench/figures.o: bench/figures.c
 	$(CC) $(BENCH_CFLAGS) -c bench/figures.c -o $@
@@ -258,6 +261,9 @@ bench/process.o: bench/process.c
 
 bench/relay.o: bench/relay.c
 	$(CC) $(BENCH_CFLAGS) -c bench/relay.c -o $@
+
+bench/report.o: bench/report.c
+	$(CC) $(BENCH_CFLAGS) -c bench/report.c -o $@
 
 bench/throughput.o: bench/throughput.c
 	$(CC) $(BENCH_CFLAGS) -c bench/throughput.c -o $@

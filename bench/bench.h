@@ -93,6 +93,9 @@ double	 connect_once(struct relay *, struct conn *, int);
 void	 find_pids(struct relay *, struct conn *);
 double	 pids_cpu(struct relay *, struct conn *);
 
+/* fanout.c */
+void	 fanout(struct relay *, int, int);
+
 /* figures.c */
 double	 now_us(void);
 void	 add(struct samples *, double);
@@ -115,6 +118,9 @@ void	 wait_no_children(pid_t);
 long	 status_kb(pid_t, const char *);
 long	 private_kb(pid_t);
 double	 cpu_ms(pid_t);
+
+/* report.c */
+void	 report(void);
 
 /* relay.c */
 void	 relay_start(struct relay *);
