@@ -27,30 +27,15 @@
  * accepter, default options) and ser2net-nd (chardelay: false).
  */
 
-#define _GNU_SOURCE
-
 #include <sys/types.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
 
 #include <err.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <pty.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -111,12 +96,133 @@ num(const char *s, int min, int max)
 	return v;
 }
 
+static void
+add_relay(enum kind k)
+{
+	relays[nrelay].kind = k;
+	relays[nrelay].name = kindname[k];
+	nrelay++;
+}
+
+/* The relays named on the command line, all of them if none. */
+static void
+choose_relays(int argc, char *argv[])
+{
+	int	 i, k;
+
+	if (argc == 0)
+		for (k = 0; k < NKIND; k++)
+			add_relay(k);
+	for (i = 0; i < argc; i++) {
+		for (k = 0; k < NKIND; k++)
+			if (strcmp(argv[i], kindname[k]) == 0)
+				break;
+		if (k == NKIND)
+			usage();
+		add_relay(k);
+	}
+}
+
+/* $TMPDIR/bench.XXXXXX, with the consoles, run and log directories. */
+static void
+make_work(void)
+{
+	static const char	*sub[] = { "consoles", "run", "log" };
+	const char		*tmp;
+	char			 path[PATH_MAX];
+	int			 i;
+
+	if ((tmp = getenv("TMPDIR")) == NULL)
+		tmp = "/tmp";
+	snprintf(work, sizeof(work), "%s/bench.XXXXXX", tmp);
+	if (mkdtemp(work) == NULL)
+		err(1, "mkdtemp");
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, onsig);
+	signal(SIGTERM, onsig);
+	atexit(cleanup);
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", work, sub[i]);
+		if (mkdir(path, 0755) == -1)
+			err(1, "%s", path);
+	}
+}
+
+static void
+start_relays(void)
+{
+	int	 i;
+
+	for (i = 0; i < nrelay; i++)
+		relay_start(&relays[i]);
+	for (i = 0; i < nrelay; i++)
+		if (relays[i].logger > 0) {
+			usleep(200000);
+			add(&relays[i].s[F_LOGPRIV],
+			    private_kb(relays[i].logger));
+		}
+}
+
+/* Each repetition: the latencies, then a session on each relay in turn. */
+static void
+repetitions(void)
+{
+	char	 path[PATH_MAX];
+	int	 i, rep;
+
+	printf("bench: %d repetitions of: %d connects, %d keystrokes, "
+	    "%d split writes, %d MiB each way\n", reps, connects, keys,
+	    splits, mib);
+	fflush(stdout);
+	for (rep = 0; rep < reps; rep++) {
+		fprintf(stderr, "\rrepetition %d/%d: %-12s", rep + 1, reps,
+		    "latencies");
+		latency_rounds();
+		for (i = 0; i < nrelay; i++) {
+			fprintf(stderr, "\rrepetition %d/%d: %-12s", rep + 1,
+			    reps, relays[i].name);
+			one_session(&relays[i]);
+			if (relays[i].logger > 0) {
+				snprintf(path, sizeof(path), "%s/log/%s.log",
+				    work, relays[i].cname);
+				(void)truncate(path, 0);
+			}
+		}
+	}
+	fprintf(stderr, "\r%40s\r", "");
+}
+
+/* The fan-out on each conslog relay, for each count of viewers. */
+static void
+fanouts(void)
+{
+	char	*list, *tok;
+	int	 i;
+
+	for (i = 0; i < nrelay; i++) {
+		struct relay *r = &relays[i];
+
+		if (r->kind != K_CONSLOG || fanmib == 0)
+			continue;
+		printf("\nfan-out through conslog, no writer, %d MiB to each "
+		    "viewer (flat out; paced at %d KiB/s):\n", fanmib, fanrate);
+		list = strdup(fanlist);
+		for (tok = strtok(list, " ,"); tok != NULL;
+		    tok = strtok(NULL, " ,")) {
+			fanout(r, num(tok, 1, 256), 0);
+			fanout(r, num(tok, 1, 256), fanrate);
+		}
+		free(list);
+		printf("  conslog after: peak RSS %ld KiB, private %ld KiB\n",
+		    status_kb(r->logger, "VmHWM"), private_kb(r->logger));
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
-	const char	*tmp;
-	char		 path[PATH_MAX], *list, *tok;
-	int		 ch, i, k, rep;
+	char	 path[PATH_MAX];
+	int	 ch;
 
 	while ((ch = getopt(argc, argv, "b:c:F:f:k:m:P:r:s:")) != -1) {
 		switch (ch) {
@@ -153,91 +259,16 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0) {
-		static char *all[] = { "direct", "conslet", "telnet",
-		    "conslog", "socat", "ser2net", "ser2net-nd" };
-		argv = all;
-		argc = NKIND;
-	}
-	for (i = 0; i < argc; i++) {
-		for (k = 0; k < NKIND; k++)
-			if (strcmp(argv[i], kindname[k]) == 0)
-				break;
-		if (k == NKIND)
-			usage();
-		relays[nrelay].kind = k;
-		relays[nrelay].name = kindname[k];
-		nrelay++;
-	}
+	choose_relays(argc, argv);
 	if (bindir[0] != '/' && realpath(bindir, path) != NULL &&
 	    strlen(path) < sizeof(bindir))
 		memcpy(bindir, path, strlen(path) + 1);
 
 	pattern_init();
-
-	if ((tmp = getenv("TMPDIR")) == NULL)
-		tmp = "/tmp";
-	snprintf(work, sizeof(work), "%s/bench.XXXXXX", tmp);
-	if (mkdtemp(work) == NULL)
-		err(1, "mkdtemp");
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGINT, onsig);
-	signal(SIGTERM, onsig);
-	atexit(cleanup);
-	for (i = 0; i < 3; i++) {
-		static const char *sub[] = { "consoles", "run", "log" };
-
-		snprintf(path, sizeof(path), "%s/%s", work, sub[i]);
-		if (mkdir(path, 0755) == -1)
-			err(1, "%s", path);
-	}
-	for (i = 0; i < nrelay; i++)
-		relay_start(&relays[i]);
-	for (i = 0; i < nrelay; i++)
-		if (relays[i].logger > 0) {
-			usleep(200000);
-			add(&relays[i].s[F_LOGPRIV],
-			    private_kb(relays[i].logger));
-		}
-
-	printf("bench: %d repetitions of: %d connects, %d keystrokes, "
-	    "%d split writes, %d MiB each way\n", reps, connects, keys,
-	    splits, mib);
-	fflush(stdout);
-	for (rep = 0; rep < reps; rep++) {
-		fprintf(stderr, "\rrepetition %d/%d: %-12s", rep + 1, reps,
-		    "latencies");
-		latency_rounds();
-		for (i = 0; i < nrelay; i++) {
-			fprintf(stderr, "\rrepetition %d/%d: %-12s", rep + 1,
-			    reps, relays[i].name);
-			one_session(&relays[i]);
-			if (relays[i].logger > 0) {
-				snprintf(path, sizeof(path), "%s/log/%s.log",
-				    work, relays[i].cname);
-				(void)truncate(path, 0);
-			}
-		}
-	}
-	fprintf(stderr, "\r%40s\r", "");
+	make_work();
+	start_relays();
+	repetitions();
 	report();
-
-	for (i = 0; i < nrelay; i++) {
-		struct relay *r = &relays[i];
-
-		if (r->kind != K_CONSLOG || fanmib == 0)
-			continue;
-		printf("\nfan-out through conslog, no writer, %d MiB to each "
-		    "viewer (flat out; paced at %d KiB/s):\n", fanmib, fanrate);
-		list = strdup(fanlist);
-		for (tok = strtok(list, " ,"); tok != NULL;
-		    tok = strtok(NULL, " ,")) {
-			fanout(r, num(tok, 1, 256), 0);
-			fanout(r, num(tok, 1, 256), fanrate);
-		}
-		free(list);
-		printf("  conslog after: peak RSS %ld KiB, private %ld KiB\n",
-		    status_kb(r->logger, "VmHWM"), private_kb(r->logger));
-	}
+	fanouts();
 	return 0;
 }
