@@ -119,12 +119,12 @@ long	 status_kb(pid_t, const char *);
 long	 private_kb(pid_t);
 double	 cpu_ms(pid_t);
 
-/* report.c */
-void	 report(void);
-
 /* relay.c */
 void	 relay_start(struct relay *);
 void	 relay_stop(struct relay *);
+
+/* report.c */
+void	 report(void);
 
 /* throughput.c */
 void	 one_session(struct relay *);
