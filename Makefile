@@ -188,7 +188,7 @@ uninstall-platform:
 	    $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
 
 clean:
-	rm -f $(PROGS) $(TESTPROGS) src/*.o bench/bench
+	rm -f $(PROGS) $(TESTPROGS) src/*.o bench/*.o bench/bench
 
 # Fuzzing: libFuzzer targets for the telnet decoder (with RFC 2217), the
 # escape parser and the logger's request parser, built with clang under
@@ -226,8 +226,47 @@ BENCH_CONNECTS ?= 20
 BENCH_FANMIB ?=	4
 BENCH_RELAYS ?=
 
-bench/bench: bench/bench.c
-	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -o $@ bench/bench.c -lutil
+# Built without libbsd's overlay (its getopt does not permute), hence a
+# rule for each object rather than the suffix rule.
+BENCH_CFLAGS =	$(CFLAGS) $(WARNFLAGS) $(WERROR)
+BENCH_OBJS =	bench/bench.o bench/conn.o bench/fanout.o bench/figures.o \
+		bench/latency.o bench/pattern.o bench/process.o \
+		bench/relay.o bench/report.o bench/throughput.o
+
+$(BENCH_OBJS): bench/bench.h
+
+bench/bench: $(BENCH_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) -lutil
+
+bench/bench.o: bench/bench.c
+	$(CC) $(BENCH_CFLAGS) -c bench/bench.c -o $@
+
+bench/conn.o: bench/conn.c
+	$(CC) $(BENCH_CFLAGS) -c bench/conn.c -o $@
+
+bench/fanout.o: bench/fanout.c
+	$(CC) $(BENCH_CFLAGS) -c bench/fanout.c -o $@
+
+bench/figures.o: bench/figures.c
+	$(CC) $(BENCH_CFLAGS) -c bench/figures.c -o $@
+
+bench/latency.o: bench/latency.c
+	$(CC) $(BENCH_CFLAGS) -c bench/latency.c -o $@
+
+bench/pattern.o: bench/pattern.c
+	$(CC) $(BENCH_CFLAGS) -c bench/pattern.c -o $@
+
+bench/process.o: bench/process.c
+	$(CC) $(BENCH_CFLAGS) -c bench/process.c -o $@
+
+bench/relay.o: bench/relay.c
+	$(CC) $(BENCH_CFLAGS) -c bench/relay.c -o $@
+
+bench/report.o: bench/report.c
+	$(CC) $(BENCH_CFLAGS) -c bench/report.c -o $@
+
+bench/throughput.o: bench/throughput.c
+	$(CC) $(BENCH_CFLAGS) -c bench/throughput.c -o $@
 
 bench:
 	@sh tests/deps.sh bench

@@ -27,1323 +27,30 @@
  * accepter, default options) and ser2net-nd (chardelay: false).
  */
 
-#define _GNU_SOURCE
-
 #include <sys/types.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
-
-#include <errno.h>
-#include <fcntl.h>
+#include <err.h>
 #include <limits.h>
-#include <poll.h>
-#include <pty.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
-enum kind { K_DIRECT, K_CONSLET, K_TELNET, K_CONSLOG, K_SOCAT, K_SER2NET,
-    K_SER2NET_ND };
+#include "bench.h"
+
 static const char *kindname[] = { "direct", "conslet", "telnet", "conslog",
     "socat", "ser2net", "ser2net-nd" };
-#define NKIND	7
 
-#define MAXPID	8
-#define PATLEN	(1048576 + 13)	/* not a power of two: a slip shows */
-#define SPLIT	32		/* each half of the split write */
-#define TIMEOUT	10000		/* ms without progress that is a failure */
-
-/* Figures: index into struct relay's sample arrays. */
-enum fig { F_CONNECT, F_KEY, F_SPLIT, F_G2C, F_LOST, F_C2G, F_RSS, F_PRIV,
-    F_CPUG2C, F_CPUC2G, F_LOGHWM, F_LOGPRIV, F_NFIG };
-static const char *figname[] = {
-	"connect to first echo (us)",
-	"keystroke round trip (us)",
-	"split write, one way (us)",
-	"guest to client (MiB/s)",
-	"  skipped by the logger (%)",
-	"client to guest (MiB/s)",
-	"peak RSS per connection (KiB)",
-	"private memory per connection (KiB)",
-	"CPU guest to client (ms/MiB)",
-	"CPU client to guest (ms/MiB)",
-	"conslog peak RSS (KiB)",
-	"conslog private, idle (KiB)",
-};
-static const int higher_better[F_NFIG] = { [F_G2C] = 1, [F_C2G] = 1 };
-/* pooled samples (latencies) or one value per repetition */
-static const int pooled[F_NFIG] = { [F_CONNECT] = 1, [F_KEY] = 1,
-    [F_SPLIT] = 1 };
-
-struct samples {
-	double	*v;
-	size_t	 n, cap;
-};
-
-struct relay {
-	enum kind	 kind;
-	const char	*name;
-	int		 master;	/* the guest's side */
-	int		 hold;		/* a slave fd, so the pty never hangs up */
-	char		 slave[64];
-	char		 cname[32];	/* console name */
-	pid_t		 server;	/* tcpserver or ser2net */
-	pid_t		 logger;
-	pid_t		 vserver;	/* tcpserver for viewers */
-	int		 port, vport;
-	int		 failed;
-	struct samples	 s[F_NFIG];
-};
-
-struct tn {
-	int	 st;		/* telnet filter state */
-};
-
-static char	 work[512];
-static char	 bindir[512] = "src";
-static unsigned char *pat;
-static int	 mib = 64, reps = 5, keys = 2000, connects = 20, splits = 300;
-static int	 fanmib = 4, fanrate = 1024;
+char		 work[512];
+char		 bindir[512] = "src";
+int		 mib = 64, keys = 2000, connects = 20, splits = 300;
+int		 fanmib = 4;
+struct relay	 relays[NKIND];
+int		 nrelay;
+static int	 reps = 5, fanrate = 1024;
 static char	 fanlist[64] = "1 8 64";
-static struct relay relays[NKIND];
-static int	 nrelay;
-
-static void
-die(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	fputs("bench: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static void
-warnx(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	fputs("bench: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static double
-now_us(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static void
-add(struct samples *s, double v)
-{
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 64;
-		if ((s->v = realloc(s->v, s->cap * sizeof(*s->v))) == NULL)
-			die("out of memory");
-	}
-	s->v[s->n++] = v;
-}
-
-static int
-cmpd(const void *a, const void *b)
-{
-	double	 x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-quantile(struct samples *s, double q)
-{
-	size_t	 i;
-
-	if (s->n == 0)
-		return -1;
-	qsort(s->v, s->n, sizeof(*s->v), cmpd);
-	i = (size_t)(q * (s->n - 1) + 0.5);
-	return s->v[i];
-}
-
-static void
-nonblock(int fd)
-{
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-}
-
-static void
-rawmode(int fd)
-{
-	struct termios	 t;
-
-	if (tcgetattr(fd, &t) == 0) {
-		cfmakeraw(&t);
-		tcsetattr(fd, TCSANOW, &t);
-	}
-}
-
-/* ---- processes ---- */
-
-static pid_t
-spawn(int outfd, const char *errfile, char *const argv[])
-{
-	pid_t	 pid;
-	int	 fd;
-
-	if ((pid = fork()) == -1)
-		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		setpgid(0, 0);
-		if ((fd = open("/dev/null", O_RDWR)) != -1)
-			dup2(fd, 0);
-		if (outfd != -1)
-			dup2(outfd, 1);
-		else if (fd != -1)
-			dup2(fd, 1);
-		if ((fd = open(errfile, O_WRONLY | O_CREAT | O_APPEND,
-		    0644)) != -1)
-			dup2(fd, 2);
-		closefrom(3);
-		execvp(argv[0], argv);
-		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	setpgid(pid, pid);
-	return pid;
-}
-
-/* tcpserver on 127.0.0.1, port 0; the port it chose. */
-static pid_t
-tcpserver(int *port, char *const cmd[])
-{
-	char	*argv[32], line[32], err[PATH_MAX + 32];
-	int	 p[2], i = 0, n;
-	size_t	 got = 0;
-	pid_t	 pid;
-
-	argv[i++] = "tcpserver";
-	argv[i++] = "-1";
-	argv[i++] = "-H";
-	argv[i++] = "-R";
-	argv[i++] = "-l";
-	argv[i++] = "0";
-	argv[i++] = "-c";
-	argv[i++] = "300";
-	argv[i++] = "127.0.0.1";
-	argv[i++] = "0";
-	while (*cmd != NULL && i < 31)
-		argv[i++] = *cmd++;
-	argv[i] = NULL;
-	if (pipe(p) == -1)
-		die("pipe: %s", strerror(errno));
-	snprintf(err, sizeof(err), "%s/tcpserver.err", work);
-	pid = spawn(p[1], err, argv);
-	close(p[1]);
-	while (got < sizeof(line) - 1 &&
-	    (n = read(p[0], line + got, sizeof(line) - 1 - got)) > 0) {
-		got += n;
-		if (memchr(line, '\n', got) != NULL)
-			break;
-	}
-	close(p[0]);
-	line[got] = '\0';
-	if ((*port = atoi(line)) <= 0)
-		die("tcpserver gave no port (see %s)", err);
-	return pid;
-}
-
-/* The pids of the children of pid. */
-static int
-children(pid_t pid, pid_t *out, int max)
-{
-	char	 path[64];
-	FILE	*f;
-	long	 c;
-	int	 n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid,
-	    (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	while (n < max && fscanf(f, "%ld", &c) == 1)
-		out[n++] = c;
-	fclose(f);
-	return n;
-}
-
-static void
-wait_no_children(pid_t pid)
-{
-	pid_t	 c[4];
-	double	 end = now_us() + TIMEOUT * 1e3;
-
-	while (children(pid, c, 4) > 0 && now_us() < end)
-		usleep(1000);
-}
-
-/* A field of /proc/PID/status in kB. */
-static long
-status_kb(pid_t pid, const char *field)
-{
-	char	 path[64], line[256];
-	size_t	 len = strlen(field);
-	FILE	*f;
-	long	 v = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, field, len) == 0 && line[len] == ':') {
-			v = atol(line + len + 1);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
-/* Private_Clean + Private_Dirty from smaps_rollup, in kB. */
-static long
-private_kb(pid_t pid)
-{
-	char	 path[64], line[256];
-	FILE	*f;
-	long	 v = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, "Private_Clean:", 14) == 0 ||
-		    strncmp(line, "Private_Dirty:", 14) == 0)
-			v += atol(line + 14);
-	fclose(f);
-	return v;
-}
-
-/* utime + stime of a process, in ms. */
-static double
-cpu_ms(pid_t pid)
-{
-	char	 path[64], buf[1024], *p;
-	unsigned long	 ut, st;
-	FILE	*f;
-	int	 n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n > 0 ? n : 0] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL)
-		return 0;
-	/* state ppid pgrp session tty tpgid flags minflt cminflt majflt
-	 * cmajflt utime stime */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	    &ut, &st) != 2)
-		return 0;
-	return (ut + st) * 1000.0 / sysconf(_SC_CLK_TCK);
-}
-
-/* ---- the relays ---- */
-
-static void
-write_file(const char *path, const char *text)
-{
-	FILE	*f;
-
-	if ((f = fopen(path, "w")) == NULL || fputs(text, f) == EOF ||
-	    fclose(f) == EOF)
-		die("%s: %s", path, strerror(errno));
-}
-
-static int
-free_port(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 sl = sizeof(sin);
-	int			 fd, one = 1;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		die("socket: %s", strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &sl) == -1)
-		die("bind: %s", strerror(errno));
-	close(fd);
-	return ntohs(sin.sin_port);
-}
-
-static int
-tcp_connect(int port)
-{
-	struct sockaddr_in	 sin;
-	int			 fd, one = 1;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		die("socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
-		close(fd);
-		return -1;
-	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	nonblock(fd);
-	return fd;
-}
-
-static void
-relay_start(struct relay *r)
-{
-	char	 path[PATH_MAX], prog[PATH_MAX], log[PATH_MAX], cons[1024],
-		 run[1024], text[1024];
-	int	 slave;
-
-	if (openpty(&r->master, &slave, r->slave, NULL, NULL) == -1)
-		die("openpty: %s", strerror(errno));
-	rawmode(slave);
-	r->hold = slave;
-	nonblock(r->master);
-	snprintf(r->cname, sizeof(r->cname), "b-%s", r->name);
-	snprintf(cons, sizeof(cons), "%s/consoles", work);
-	snprintf(run, sizeof(run), "%s/run", work);
-	snprintf(path, sizeof(path), "%s/%s", cons, r->cname);
-	if (symlink(r->slave, path) == -1)
-		die("symlink %s: %s", path, strerror(errno));
-	snprintf(prog, sizeof(prog), "%s/conslet", bindir);
-
-	switch (r->kind) {
-	case K_DIRECT:
-		break;
-	case K_CONSLET:
-	case K_TELNET: {
-		char *cmd[] = { prog, "-C", cons, "-R", run, "-E",
-		    r->kind == K_TELNET ? "-t" : "-E", r->cname, NULL };
-		r->server = tcpserver(&r->port, cmd);
-		break;
-	}
-	case K_CONSLOG: {
-		char lprog[PATH_MAX], pidf[PATH_MAX];
-		char *lcmd[] = { lprog, "-C", cons, "-R", run, "-L", log,
-		    "-p", pidf, r->cname, NULL };
-		char *cmd[] = { prog, "-C", cons, "-R", run, "-E", "-h", "0",
-		    r->cname, NULL };
-		char *vcmd[] = { prog, "-C", cons, "-R", run, "-E", "-r", "-h",
-		    "0", r->cname, NULL };
-		double	 end;
-
-		snprintf(lprog, sizeof(lprog), "%s/conslog", bindir);
-		snprintf(log, sizeof(log), "%s/log/%s.log", work, r->cname);
-		snprintf(pidf, sizeof(pidf), "%s/%s.pid", work, r->cname);
-		snprintf(path, sizeof(path), "%s/conslog.err", work);
-		r->logger = spawn(-1, path, lcmd);
-		end = now_us() + TIMEOUT * 1e3;
-		while (access(pidf, F_OK) == -1 && now_us() < end)
-			usleep(2000);
-		if (access(pidf, F_OK) == -1)
-			die("conslog is not ready (see %s)", path);
-		r->server = tcpserver(&r->port, cmd);
-		r->vserver = tcpserver(&r->vport, vcmd);
-		break;
-	}
-	case K_SOCAT: {
-		char file[128];
-		char *cmd[] = { "socat", "-", file, NULL };
-
-		snprintf(file, sizeof(file), "FILE:%s,raw,echo=0", r->slave);
-		r->server = tcpserver(&r->port, cmd);
-		break;
-	}
-	case K_SER2NET:
-	case K_SER2NET_ND: {
-		char conf[PATH_MAX], pidf[PATH_MAX];
-		char *cmd[] = { "ser2net", "-n", "-d", "-u", "-c", conf, "-P",
-		    pidf, NULL };
-		double	 end;
-		int	 fd;
-
-		r->port = free_port();
-		snprintf(conf, sizeof(conf), "%s/%s.yaml", work, r->name);
-		snprintf(pidf, sizeof(pidf), "%s/%s.pid", work, r->name);
-		snprintf(text, sizeof(text),
-		    "%%YAML 1.1\n---\n"
-		    "connection: &bench\n"
-		    "  accepter: tcp,127.0.0.1,%d\n"
-		    "  connector: serialdev,%s,115200n81,local\n"
-		    "  options:\n"
-		    "    kickolduser: true\n"
-		    "%s", r->port, r->slave,
-		    r->kind == K_SER2NET_ND ? "    chardelay: false\n" : "");
-		write_file(conf, text);
-		snprintf(path, sizeof(path), "%s/%s.err", work, r->name);
-		r->server = spawn(-1, path, cmd);
-		end = now_us() + TIMEOUT * 1e3;
-		while ((fd = tcp_connect(r->port)) == -1 && now_us() < end)
-			usleep(5000);
-		if (fd == -1)
-			die("ser2net does not listen (see %s)", path);
-		close(fd);	/* the next connection waits for its end */
-		usleep(50000);
-		break;
-	}
-	}
-}
-
-static void
-relay_stop(struct relay *r)
-{
-	pid_t	 pids[3] = { r->vserver, r->server, r->logger };
-	int	 i;
-
-	for (i = 0; i < 3; i++)
-		if (pids[i] > 0) {
-			kill(-pids[i], SIGTERM);
-			waitpid(pids[i], NULL, 0);
-		}
-}
-
-/* ---- the client ---- */
-
-/*
- * Telnet, as little as works: the data the benchmark sends has no IAC
- * (0xff) and no CR, so every IAC the client sees starts a command, which
- * is dropped; options are left as the server has them.
- */
-static size_t
-tn_filter(struct tn *t, unsigned char *p, size_t n)
-{
-	size_t	 i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = p[i];
-
-		switch (t->st) {
-		case 0:
-			if (c == 255)
-				t->st = 1;
-			else
-				p[o++] = c;
-			break;
-		case 1:		/* after IAC */
-			if (c == 255) {
-				p[o++] = c;
-				t->st = 0;
-			} else if (c >= 251)
-				t->st = 2;
-			else if (c == 250)
-				t->st = 3;
-			else
-				t->st = 0;
-			break;
-		case 2:		/* option of WILL/WONT/DO/DONT */
-			t->st = 0;
-			break;
-		case 3:		/* in SB */
-			if (c == 255)
-				t->st = 4;
-			break;
-		case 4:
-			t->st = c == 240 ? 0 : 3;
-			break;
-		}
-	}
-	return o;
-}
-
-struct conn {
-	int		 fd;
-	struct tn	 tn;
-	int		 telnet;
-	pid_t		 pids[MAXPID];	/* processes serving it */
-	int		 npid;
-};
-
-static ssize_t
-cread(struct conn *c, unsigned char *buf, size_t len)
-{
-	ssize_t	 n;
-
-	n = read(c->fd, buf, len);
-	if (n > 0 && c->telnet && (n = tn_filter(&c->tn, buf, n)) == 0) {
-		errno = EAGAIN;		/* telnet commands only */
-		return -1;
-	}
-	return n;
-}
-
-/* Echo what the guest reads back to the client, until byte b arrives. */
-static int
-echo_until(struct relay *r, struct conn *c, unsigned char b)
-{
-	unsigned char	 buf[4096];
-	struct pollfd	 pfd[2];
-	ssize_t		 n, i;
-
-	for (;;) {
-		pfd[0].fd = r->master;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = c->fd;
-		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, TIMEOUT) <= 0) {
-			warnx("no echo");
-			return -1;
-		}
-		if (pfd[0].revents & POLLIN &&
-		    (n = read(r->master, buf, sizeof(buf))) > 0)
-			if (write(r->master, buf, n) != n)
-				return -1;
-		if (pfd[1].revents) {
-			n = cread(c, buf, sizeof(buf));
-			if (n == 0 || (n == -1 && errno != EAGAIN)) {
-				warnx("echo: %s", n == 0 ? "EOF" :
-				    strerror(errno));
-				return -1;
-			}
-			for (i = 0; i < n; i++)
-				if (buf[i] == b)
-					return 0;
-		}
-	}
-}
-
-static int
-conn_open(struct relay *r, struct conn *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->telnet = r->kind == K_TELNET;
-	if (r->kind == K_DIRECT) {
-		if ((c->fd = open(r->slave, O_RDWR | O_NOCTTY | O_NONBLOCK))
-		    == -1)
-			return -1;
-		rawmode(c->fd);
-		return 0;
-	}
-	return (c->fd = tcp_connect(r->port)) == -1 ? -1 : 0;
-}
-
-/* Close and wait until the relay has let go of the console. */
-static void
-conn_close(struct relay *r, struct conn *c)
-{
-	unsigned char	 buf[4096];
-	struct pollfd	 pfd;
-	double		 end = now_us() + TIMEOUT * 1e3;
-
-	if (r->kind != K_DIRECT) {
-		shutdown(c->fd, SHUT_WR);
-		pfd.fd = c->fd;
-		pfd.events = POLLIN;
-		while (now_us() < end && poll(&pfd, 1, TIMEOUT) > 0 &&
-		    read(c->fd, buf, sizeof(buf)) != 0)
-			if (errno != EAGAIN && errno != EINTR && errno != 0)
-				break;
-	}
-	close(c->fd);
-	if (r->server > 0 && r->kind != K_SER2NET && r->kind != K_SER2NET_ND)
-		wait_no_children(r->server);
-	/* whatever a relay left in the pty */
-	while (read(r->master, buf, sizeof(buf)) > 0)
-		;
-}
-
-/* connect() until the echo of a first byte; -1 on failure. */
-static double
-connect_once(struct relay *r, struct conn *c, int keep)
-{
-	unsigned char	 b = 'C';
-	double		 t0, t;
-
-	t0 = now_us();
-	if (conn_open(r, c) == -1)
-		return -1;
-	if (write(c->fd, &b, 1) != 1 || echo_until(r, c, b) == -1) {
-		close(c->fd);
-		return -1;
-	}
-	t = now_us() - t0;
-	if (!keep)
-		conn_close(r, c);
-	return t;
-}
-
-static void
-find_pids(struct relay *r, struct conn *c)
-{
-	c->npid = 0;
-	switch (r->kind) {
-	case K_DIRECT:
-		break;
-	case K_SER2NET:
-	case K_SER2NET_ND:
-		c->pids[c->npid++] = r->server;
-		break;
-	default:
-		c->npid = children(r->server, c->pids, MAXPID);
-		break;
-	}
-}
-
-static double
-pids_cpu(struct relay *r, struct conn *c)
-{
-	double	 t = 0;
-	int	 i;
-
-	for (i = 0; i < c->npid; i++)
-		t += cpu_ms(c->pids[i]);
-	if (r->logger > 0)
-		t += cpu_ms(r->logger);
-	return t;
-}
-
-/* 1 byte out, the guest echoes, 1 byte back. */
-static int
-keystroke(struct relay *r, struct conn *c, unsigned char b)
-{
-	double	 t0;
-
-	t0 = now_us();
-	if (write(c->fd, &b, 1) != 1 || echo_until(r, c, b) == -1)
-		return -1;
-	add(&r->s[F_KEY], now_us() - t0);
-	return 0;
-}
-
-/* The guest writes 2 * SPLIT bytes in two writes; until all arrived. */
-static int
-split_write(struct relay *r, struct conn *c, int i)
-{
-	const unsigned char *p = pat + (i * 97) % (PATLEN - 2 * SPLIT);
-	unsigned char	 buf[4096];
-	struct pollfd	 pfd;
-	double		 t0;
-	ssize_t		 got, k;
-
-	t0 = now_us();
-	if (write(r->master, p, SPLIT) != SPLIT ||
-	    write(r->master, p + SPLIT, SPLIT) != SPLIT)
-		return -1;
-	for (got = 0; got < 2 * SPLIT; got += k) {
-		pfd.fd = c->fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, TIMEOUT) <= 0)
-			return -1;
-		k = cread(c, buf, sizeof(buf));
-		if (k == -1 && errno == EAGAIN)
-			k = 0;
-		else if (k <= 0)
-			return -1;
-		if (memcmp(buf, p + got, k) != 0)
-			return -1;
-	}
-	add(&r->s[F_SPLIT], now_us() - t0);
-	return 0;
-}
-
-/*
- * The latencies, every relay in turn, one sample each (A B C, then B C
- * A, C A B, ...): connects, then keystrokes and split writes, each relay
- * on a connection of its own held open meanwhile.  A moment of noise on
- * the shared machine lasts long enough to cover thousands of one relay's
- * samples taken in a row; taken in turn, it lands on all of them alike.
- */
-static void
-latency_rounds(void)
-{
-	struct conn	 c[NKIND];
-	double		 t;
-	int		 ok[NKIND], i, j, k;
-
-	for (i = 0; i < nrelay; i++)
-		ok[i] = 1;
-	/* the last connect of each relay is kept for what follows */
-	for (k = 0; k <= connects; k++)
-		for (j = 0; j < nrelay; j++) {
-			i = (j + k) % nrelay;
-			if (!ok[i])
-				continue;
-			if ((t = connect_once(&relays[i], &c[i],
-			    k == connects)) >= 0) {
-				add(&relays[i].s[F_CONNECT], t);
-				continue;
-			}
-			warnx("%s: connect %d failed", relays[i].name, k);
-			relays[i].failed++;
-			ok[i] = 0;
-		}
-	for (k = 0; k < keys + splits; k++)
-		for (j = 0; j < nrelay; j++) {
-			i = (j + k) % nrelay;
-			if (!ok[i] || (k < keys ? keystroke(&relays[i], &c[i],
-			    'a' + k % 26) : split_write(&relays[i], &c[i],
-			    k - keys)) == 0)
-				continue;
-			warnx("%s: %s failed", relays[i].name, k < keys ?
-			    "keystrokes" : "split writes");
-			relays[i].failed++;
-			close(c[i].fd);
-			ok[i] = 0;
-		}
-	for (i = 0; i < nrelay; i++)
-		if (ok[i])
-			conn_close(&relays[i], &c[i]);
-}
-
-/*
- * Checking a stream against the pattern.  A logger tells a client that
- * fell more than its ring behind "[conslet: N bytes skipped]" and goes on
- * N bytes later: that is counted as skipped, not as a difference.
- */
-struct check {
-	size_t		 got;		/* stream position, skipped included */
-	size_t		 skipped;
-	unsigned char	 carry[128];	/* a notice cut by a read */
-	size_t		 ncarry;
-};
-
-/* A skip notice at p: its length, 0 if p[0..n) may be its start, -1. */
-static long
-skip_notice(const unsigned char *p, size_t n, size_t *count)
-{
-	static const char	 head[] = "[conslet: ", tail[] = " bytes skipped]\r\n";
-	size_t			 i = 0, j;
-
-	if (n >= 1 && p[0] == '\r')
-		i = p[1 < n ? 1 : 0] == '\n' || n == 1 ? 2 : 0;
-	for (j = 0; head[j] != '\0'; j++, i++) {
-		if (i >= n)
-			return 0;
-		if (p[i] != (unsigned char)head[j])
-			return -1;
-	}
-	*count = 0;
-	for (j = 0; i < n && p[i] >= '0' && p[i] <= '9'; i++, j++)
-		*count = *count * 10 + (p[i] - '0');
-	if (i >= n)
-		return 0;
-	if (j == 0)
-		return -1;
-	for (j = 0; tail[j] != '\0'; j++, i++) {
-		if (i >= n)
-			return 0;
-		if (p[i] != (unsigned char)tail[j])
-			return -1;
-	}
-	return i;
-}
-
-static int
-check_run(struct check *k, const unsigned char *p, size_t n)
-{
-	size_t	 roff, len, i, cnt;
-	long	 nl;
-
-	while (n > 0) {
-		roff = k->got % PATLEN;
-		len = PATLEN - roff;
-		if (len > n)
-			len = n;
-		if (memcmp(p, pat + roff, len) == 0) {
-			k->got += len;
-			p += len;
-			n -= len;
-			continue;
-		}
-		for (i = 0; p[i] == pat[roff + i]; i++)
-			;
-		k->got += i;
-		p += i;
-		n -= i;
-		if ((nl = skip_notice(p, n, &cnt)) == -1)
-			return -1;
-		if (nl == 0) {			/* keep it for the next read */
-			if (n > sizeof(k->carry))
-				return -1;
-			memcpy(k->carry, p, n);
-			k->ncarry = n;
-			return 0;
-		}
-		k->got += cnt;
-		k->skipped += cnt;
-		p += nl;
-		n -= nl;
-	}
-	return 0;
-}
-
-static int
-check_feed(struct check *k, const unsigned char *p, size_t n)
-{
-	static unsigned char	 joined[sizeof(k->carry) + 262144];
-	size_t			 c = k->ncarry;
-
-	if (c == 0)
-		return check_run(k, p, n);
-	if (n > sizeof(joined) - c)
-		return -1;
-	memcpy(joined, k->carry, c);
-	memcpy(joined + c, p, n);
-	k->ncarry = 0;
-	return check_run(k, joined, c + n);
-}
-
-/* Move total bytes from wfd to rfd (read through c when rc), checked. */
-static double
-stream(int wfd, int rfd, struct conn *rc, size_t total, size_t *skipped)
-{
-	static unsigned char	 buf[262144];
-	struct pollfd		 pfd[2];
-	struct check		 k;
-	size_t			 sent = 0, woff, len;
-	double			 t0, last;
-	ssize_t			 n;
-
-	memset(&k, 0, sizeof(k));
-	t0 = last = now_us();
-	while (k.got < total) {
-		pfd[0].fd = sent < total ? wfd : -1;
-		pfd[0].events = POLLOUT;
-		pfd[1].fd = rfd;
-		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, 100) == -1 && errno != EINTR)
-			return -1;
-		if (now_us() - last > TIMEOUT * 1e3) {
-			warnx("stalled at %zu of %zu bytes", k.got, total);
-			return -1;
-		}
-		if (pfd[0].revents & POLLOUT) {
-			woff = sent % PATLEN;
-			len = PATLEN - woff;
-			if (len > 65536)
-				len = 65536;
-			if (len > total - sent)
-				len = total - sent;
-			if ((n = write(wfd, pat + woff, len)) > 0)
-				sent += n;
-		}
-		if (pfd[1].revents) {
-			if (rc != NULL)
-				n = cread(rc, buf, sizeof(buf));
-			else
-				n = read(rfd, buf, sizeof(buf));
-			if (n == 0 || (n == -1 && errno != EAGAIN &&
-			    errno != EIO)) {
-				warnx("stream: %s after %zu bytes",
-				    n == 0 ? "EOF" : strerror(errno), k.got);
-				return -1;
-			}
-			if (n > 0) {
-				if (check_feed(&k, buf, n) == -1) {
-					warnx("data differ at byte %zu", k.got);
-					return -1;
-				}
-				last = now_us();
-			}
-		}
-	}
-	*skipped = k.skipped;
-	return (now_us() - t0) / 1e6;
-}
-
-static void
-one_session(struct relay *r)
-{
-	struct conn	 c;
-	double		 cpu0, secs;
-	size_t		 total = (size_t)mib << 20, skipped;
-	long		 v, sum, priv;
-	int		 i;
-
-	if (connect_once(r, &c, 1) < 0) {
-		warnx("%s: connect failed", r->name);
-		goto fail;
-	}
-	find_pids(r, &c);
-
-	cpu0 = pids_cpu(r, &c);
-	if ((secs = stream(r->master, c.fd, &c, total, &skipped)) < 0)
-		goto failc;
-	add(&r->s[F_G2C], (total - skipped) / 1048576.0 / secs);
-	if (r->kind == K_CONSLOG)
-		add(&r->s[F_LOST], 100.0 * skipped / total);
-	if (r->kind != K_DIRECT)
-		add(&r->s[F_CPUG2C], (pids_cpu(r, &c) - cpu0) / mib);
-	cpu0 = pids_cpu(r, &c);
-	if ((secs = stream(c.fd, r->master, NULL, total, &skipped)) < 0)
-		goto failc;
-	add(&r->s[F_C2G], mib / secs);
-	if (r->kind != K_DIRECT)
-		add(&r->s[F_CPUC2G], (pids_cpu(r, &c) - cpu0) / mib);
-
-	if (c.npid > 0) {
-		sum = priv = 0;
-		for (i = 0; i < c.npid; i++) {
-			if ((v = status_kb(c.pids[i], "VmHWM")) > 0)
-				sum += v;
-			if ((v = private_kb(c.pids[i])) > 0)
-				priv += v;
-		}
-		add(&r->s[F_RSS], sum);
-		add(&r->s[F_PRIV], priv);
-	}
-	if (r->logger > 0)
-		add(&r->s[F_LOGHWM], status_kb(r->logger, "VmHWM"));
-	conn_close(r, &c);
-	return;
-failc:
-	close(c.fd);
-fail:
-	warnx("%s: a session failed", r->name);
-	r->failed++;
-}
-
-/* ---- fan-out through conslog ---- */
-
-static const char	 marker[] = "\n<<bench-sync>>\n";
-
-struct viewer {
-	struct conn	 c;
-	int		 state;		/* bytes of marker matched, -1 after */
-	struct check	 k;
-	int		 bad;
-	double		 done;
-};
-
-static int
-who_count(const char *cname)
-{
-	char	 path[PATH_MAX], line[512];
-	FILE	*f;
-	int	 n = 0;
-
-	snprintf(path, sizeof(path), "%s/run/%s.who", work, cname);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL)
-		n++;
-	fclose(f);
-	return n;
-}
-
-static void
-viewer_take(struct viewer *v, unsigned char *p, size_t n, size_t total,
-    double t)
-{
-	size_t	 i = 0;
-
-	while (v->state >= 0 && i < n) {
-		if (p[i] == (unsigned char)marker[v->state])
-			v->state++;
-		else
-			v->state = p[i] == (unsigned char)marker[0];
-		i++;
-		if (v->state == (int)sizeof(marker) - 1)
-			v->state = -1;
-	}
-	if (v->state >= 0 || i == n || v->bad)
-		return;
-	if (check_feed(&v->k, p + i, n - i) == -1 || v->k.got > total) {
-		v->bad = 1;
-		return;
-	}
-	if (v->k.got == total)
-		v->done = t;
-}
-
-/* nview viewers; the guest writes flat out (rate 0) or at rate KiB/s. */
-static void
-fanout(struct relay *r, int nview, int rate)
-{
-	static unsigned char	 buf[65536];
-	struct viewer		*v;
-	struct pollfd		*pfd;
-	size_t			 total = (size_t)fanmib << 20, sent = 0;
-	double			 t0, t, last, blocked = 0, bstart = 0, due;
-	double			 vmin = -1, vsum = 0;
-	size_t			 skipped = 0;
-	long			 eagain = 0;
-	int			 i, complete = 0, bad = 0, attached;
-	ssize_t			 n;
-
-	v = calloc(nview, sizeof(*v));
-	pfd = calloc(nview + 1, sizeof(*pfd));
-	if (v == NULL || pfd == NULL)
-		die("out of memory");
-	for (i = 0; i < nview; i++) {
-		v[i].c.fd = tcp_connect(r->vport);
-		if (v[i].c.fd == -1)
-			die("viewer %d: cannot connect", i);
-	}
-	t = now_us() + TIMEOUT * 1e3;
-	while ((attached = who_count(r->cname)) < nview && now_us() < t)
-		usleep(5000);
-	if (attached < nview)
-		warnx("fan-out: only %d of %d viewers attached", attached,
-		    nview);
-	usleep(100000);		/* the join notices go by */
-	if (write(r->master, marker, sizeof(marker) - 1) !=
-	    (ssize_t)sizeof(marker) - 1)
-		die("marker: %s", strerror(errno));
-
-	t0 = last = now_us();
-	while (complete + bad < nview) {
-		t = now_us();
-		if (t - last > 3e6)
-			break;		/* nothing moved for 3 s */
-		due = rate > 0 ? (t - t0) / 1e6 * rate * 1024 : total;
-		pfd[0].fd = sent < total && sent < due ? r->master : -1;
-		pfd[0].events = POLLOUT;
-		for (i = 0; i < nview; i++) {
-			pfd[i + 1].fd = v[i].c.fd;
-			pfd[i + 1].events = POLLIN;
-		}
-		poll(pfd, nview + 1, rate > 0 && sent < total ? 1 : 100);
-		t = now_us();
-		if (sent < total && sent < due) {
-			size_t off = sent % PATLEN, k = PATLEN - off;
-
-			if (k > total - sent)
-				k = total - sent;
-			if (k > due - sent)
-				k = due - sent;
-			if (k > 4096)
-				k = 4096;
-			n = write(r->master, pat + off, k);
-			if (n > 0) {
-				sent += n;
-				if (bstart > 0) {
-					blocked += t - bstart;
-					bstart = 0;
-				}
-			} else if (n == -1 && errno == EAGAIN) {
-				eagain++;
-				if (bstart == 0)
-					bstart = t;
-			}
-		}
-		for (i = 0; i < nview; i++) {
-			if (!(pfd[i + 1].revents & (POLLIN | POLLHUP)))
-				continue;
-			n = read(v[i].c.fd, buf, sizeof(buf));
-			if (n <= 0) {
-				if (n == 0 || errno != EAGAIN) {
-					v[i].bad = 1;
-					bad++;
-					close(v[i].c.fd);
-					v[i].c.fd = -1;
-				}
-				continue;
-			}
-			last = t;
-			if (v[i].done > 0 || v[i].bad)
-				continue;
-			viewer_take(&v[i], buf, n, total, t);
-			if (v[i].bad)
-				bad++;
-			else if (v[i].done > 0)
-				complete++;
-		}
-	}
-	for (i = 0; i < nview; i++) {
-		if (v[i].done > 0) {
-			t = fanmib / ((v[i].done - t0) / 1e6);
-			if (vmin < 0 || t < vmin)
-				vmin = t;
-			vsum += t;
-		}
-		skipped += v[i].k.skipped;
-		if (v[i].c.fd != -1)
-			close(v[i].c.fd);
-	}
-	printf("  %-5s %3d viewer%s %3d/%-3d complete, %5.1f%% skipped; "
-	    "per viewer min %6.1f mean %6.1f MiB/s; guest EAGAIN %5ld, "
-	    "blocked %7.1f ms\n",
-	    rate > 0 ? "paced" : "flat", nview, nview == 1 ? " " : "s",
-	    complete, nview, 100.0 * skipped / total / nview, vmin,
-	    complete > 0 ? vsum / complete : -1.0, eagain, blocked / 1e3);
-	fflush(stdout);
-	free(v);
-	free(pfd);
-	t = now_us() + TIMEOUT * 1e3;
-	while (who_count(r->cname) > 0 && now_us() < t)
-		usleep(5000);
-	while (read(r->master, buf, sizeof(buf)) > 0)
-		;
-}
-
-/* ---- report ---- */
-
-static struct relay *
-relay_of(enum kind k)
-{
-	int	 i;
-
-	for (i = 0; i < nrelay; i++)
-		if (relays[i].kind == k)
-			return &relays[i];
-	return NULL;
-}
-
-static double
-med(struct relay *r, enum fig f)
-{
-	return r == NULL || r->s[f].n == 0 ? -1 : quantile(&r->s[f], 0.5);
-}
-
-static void
-target(const char *what, double v, double limit, int atleast)
-{
-	if (v < 0)
-		return;
-	printf("  %-58s %6.2f %s %5.2f  %s\n", what, v, atleast ? ">=" : "<=",
-	    limit, (atleast ? v >= limit : v <= limit) ? "met" : "MISSED");
-}
-
-/* The product's targets, from the medians of this run. */
-static void
-targets(void)
-{
-	struct relay	*cl = relay_of(K_CONSLET), *so = relay_of(K_SOCAT);
-	struct relay	*lg = relay_of(K_CONSLOG), *di = relay_of(K_DIRECT);
-	struct relay	*s2 = relay_of(K_SER2NET), *s3 = relay_of(K_SER2NET_ND);
-	double		 best[2] = { -1, -1 }, v;
-	int		 f, i;
-
-	printf("\ntargets (conslet raw under tcpserver unless said):\n");
-	if (cl == NULL)
-		return;
-	if (so != NULL) {
-		target("connect to first echo / tcpserver+socat's",
-		    med(cl, F_CONNECT) / med(so, F_CONNECT), 0.4, 0);
-		target("keystroke round trip / socat's",
-		    med(cl, F_KEY) / med(so, F_KEY), 1.0, 0);
-		target("peak RSS per connection / socat's",
-		    med(cl, F_RSS) / med(so, F_RSS), 0.5, 0);
-	}
-	target("keystroke round trip p99 / its median",
-	    quantile(&cl->s[F_KEY], 0.99) / med(cl, F_KEY), 1.3, 0);
-	for (i = 0, f = F_G2C; i < 2; i++, f = F_C2G) {
-		struct relay *p[3] = { so, s2, s3 };
-		int j;
-
-		for (j = 0; j < 3; j++)
-			if ((v = med(p[j], f)) > best[i])
-				best[i] = v;
-	}
-	if (best[0] > 0)
-		target("guest to client / best peer's", med(cl, F_G2C) /
-		    best[0], 0.95, 1);
-	if (best[1] > 0)
-		target("client to guest / best peer's", med(cl, F_C2G) /
-		    best[1], 0.95, 1);
-	if (lg != NULL && di != NULL)
-		target("through conslog, guest to client / direct pty's",
-		    med(lg, F_G2C) / med(di, F_G2C), 0.8, 1);
-	if (lg != NULL)
-		target("conslog private memory, idle, default ring (MiB)",
-		    med(lg, F_LOGPRIV) / 1024, 1.0, 0);
-}
-
-static void
-report(void)
-{
-	double	 md[NKIND][F_NFIG];
-	int	 f, i;
-
-	printf("\n%-36s", "figure");
-	for (i = 0; i < nrelay; i++)
-		printf(" %26s", relays[i].name);
-	printf("\n");
-	for (f = 0; f < F_NFIG; f++) {
-		double	 best = -1;
-		int	 any = 0;
-
-		for (i = 0; i < nrelay; i++) {
-			struct relay *r = &relays[i];
-
-			md[i][f] = quantile(&r->s[f], 0.5);
-			if (r->s[f].n > 0)
-				any = 1;
-			/* the peers: socat and ser2net */
-			if (r->kind < K_SOCAT || r->s[f].n == 0)
-				continue;
-			if (best < 0 || (higher_better[f] ?
-			    md[i][f] > best : md[i][f] < best))
-				best = md[i][f];
-		}
-		if (!any)
-			continue;
-		printf("%-36s", figname[f]);
-		for (i = 0; i < nrelay; i++) {
-			struct relay *r = &relays[i];
-			char	 cell[64], ratio[16] = "";
-
-			if (r->s[f].n == 0) {
-				printf(" %26s", "-");
-				continue;
-			}
-			if (best > 0)
-				snprintf(ratio, sizeof(ratio), " %.2fx",
-				    md[i][f] / best);
-			snprintf(cell, sizeof(cell), "%.4g [%.4g..%.4g]%s",
-			    md[i][f], quantile(&r->s[f], 0),
-			    quantile(&r->s[f], 1), ratio);
-			printf(" %26s", cell);
-		}
-		printf("\n");
-		if (f == F_KEY || f == F_CONNECT) {
-			printf("%-36s", "  p99");
-			for (i = 0; i < nrelay; i++) {
-				struct relay *r = &relays[i];
-				char	 cell[64];
-
-				if (r->s[f].n == 0) {
-					printf(" %26s", "-");
-					continue;
-				}
-				snprintf(cell, sizeof(cell), "%.4g (%.2fx median)",
-				    quantile(&r->s[f], 0.99),
-				    quantile(&r->s[f], 0.99) / md[i][f]);
-				printf(" %26s", cell);
-			}
-			printf("\n");
-		}
-	}
-	printf("\nmedian [min..max] over %s; ratio: to the best of socat "
-	    "and ser2net\n", "all samples (latencies) or repetitions");
-	for (i = 0; i < nrelay; i++)
-		if (relays[i].failed)
-			printf("%s: %d failed sessions\n", relays[i].name,
-			    relays[i].failed);
-	(void)pooled;
-	targets();
-}
 
 static void
 cleanup(void)
@@ -1389,13 +96,133 @@ num(const char *s, int min, int max)
 	return v;
 }
 
+static void
+add_relay(enum kind k)
+{
+	relays[nrelay].kind = k;
+	relays[nrelay].name = kindname[k];
+	nrelay++;
+}
+
+/* The relays named on the command line, all of them if none. */
+static void
+choose_relays(int argc, char *argv[])
+{
+	int	 i, k;
+
+	if (argc == 0)
+		for (k = 0; k < NKIND; k++)
+			add_relay(k);
+	for (i = 0; i < argc; i++) {
+		for (k = 0; k < NKIND; k++)
+			if (strcmp(argv[i], kindname[k]) == 0)
+				break;
+		if (k == NKIND)
+			usage();
+		add_relay(k);
+	}
+}
+
+/* $TMPDIR/bench.XXXXXX, with the consoles, run and log directories. */
+static void
+make_work(void)
+{
+	static const char	*sub[] = { "consoles", "run", "log" };
+	const char		*tmp;
+	char			 path[PATH_MAX];
+	int			 i;
+
+	if ((tmp = getenv("TMPDIR")) == NULL)
+		tmp = "/tmp";
+	snprintf(work, sizeof(work), "%s/bench.XXXXXX", tmp);
+	if (mkdtemp(work) == NULL)
+		err(1, "mkdtemp");
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, onsig);
+	signal(SIGTERM, onsig);
+	atexit(cleanup);
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", work, sub[i]);
+		if (mkdir(path, 0755) == -1)
+			err(1, "%s", path);
+	}
+}
+
+static void
+start_relays(void)
+{
+	int	 i;
+
+	for (i = 0; i < nrelay; i++)
+		relay_start(&relays[i]);
+	for (i = 0; i < nrelay; i++)
+		if (relays[i].logger > 0) {
+			usleep(200000);
+			add(&relays[i].s[F_LOGPRIV],
+			    private_kb(relays[i].logger));
+		}
+}
+
+/* Each repetition: the latencies, then a session on each relay in turn. */
+static void
+repetitions(void)
+{
+	char	 path[PATH_MAX];
+	int	 i, rep;
+
+	printf("bench: %d repetitions of: %d connects, %d keystrokes, "
+	    "%d split writes, %d MiB each way\n", reps, connects, keys,
+	    splits, mib);
+	fflush(stdout);
+	for (rep = 0; rep < reps; rep++) {
+		fprintf(stderr, "\rrepetition %d/%d: %-12s", rep + 1, reps,
+		    "latencies");
+		latency_rounds();
+		for (i = 0; i < nrelay; i++) {
+			fprintf(stderr, "\rrepetition %d/%d: %-12s", rep + 1,
+			    reps, relays[i].name);
+			one_session(&relays[i]);
+			if (relays[i].logger > 0) {
+				snprintf(path, sizeof(path), "%s/log/%s.log",
+				    work, relays[i].cname);
+				(void)truncate(path, 0);
+			}
+		}
+	}
+	fprintf(stderr, "\r%40s\r", "");
+}
+
+/* The fan-out on each conslog relay, for each count of viewers. */
+static void
+fanouts(void)
+{
+	char	*list, *tok;
+	int	 i;
+
+	for (i = 0; i < nrelay; i++) {
+		struct relay *r = &relays[i];
+
+		if (r->kind != K_CONSLOG || fanmib == 0)
+			continue;
+		printf("\nfan-out through conslog, no writer, %d MiB to each "
+		    "viewer (flat out; paced at %d KiB/s):\n", fanmib, fanrate);
+		list = strdup(fanlist);
+		for (tok = strtok(list, " ,"); tok != NULL;
+		    tok = strtok(NULL, " ,")) {
+			fanout(r, num(tok, 1, 256), 0);
+			fanout(r, num(tok, 1, 256), fanrate);
+		}
+		free(list);
+		printf("  conslog after: peak RSS %ld KiB, private %ld KiB\n",
+		    status_kb(r->logger, "VmHWM"), private_kb(r->logger));
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
-	const char	*tmp;
-	char		 path[PATH_MAX], *list, *tok;
-	int		 ch, i, k, rep;
-	uint32_t	 x = 2463534242u;
+	char	 path[PATH_MAX];
+	int	 ch;
 
 	while ((ch = getopt(argc, argv, "b:c:F:f:k:m:P:r:s:")) != -1) {
 		switch (ch) {
@@ -1432,101 +259,16 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0) {
-		static char *all[] = { "direct", "conslet", "telnet",
-		    "conslog", "socat", "ser2net", "ser2net-nd" };
-		argv = all;
-		argc = NKIND;
-	}
-	for (i = 0; i < argc; i++) {
-		for (k = 0; k < NKIND; k++)
-			if (strcmp(argv[i], kindname[k]) == 0)
-				break;
-		if (k == NKIND)
-			usage();
-		relays[nrelay].kind = k;
-		relays[nrelay].name = kindname[k];
-		nrelay++;
-	}
+	choose_relays(argc, argv);
 	if (bindir[0] != '/' && realpath(bindir, path) != NULL &&
 	    strlen(path) < sizeof(bindir))
 		memcpy(bindir, path, strlen(path) + 1);
 
-	/* no IAC and no CR: the same bytes pass every relay unchanged */
-	if ((pat = malloc(PATLEN)) == NULL)
-		die("out of memory");
-	for (i = 0; i < PATLEN; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		pat[i] = x >> 24;
-		if (pat[i] == 0xff || pat[i] == '\r')
-			pat[i] ^= 0x40;
-	}
-
-	if ((tmp = getenv("TMPDIR")) == NULL)
-		tmp = "/tmp";
-	snprintf(work, sizeof(work), "%s/bench.XXXXXX", tmp);
-	if (mkdtemp(work) == NULL)
-		die("mkdtemp: %s", strerror(errno));
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGINT, onsig);
-	signal(SIGTERM, onsig);
-	atexit(cleanup);
-	for (i = 0; i < 3; i++) {
-		static const char *sub[] = { "consoles", "run", "log" };
-
-		snprintf(path, sizeof(path), "%s/%s", work, sub[i]);
-		if (mkdir(path, 0755) == -1)
-			die("%s: %s", path, strerror(errno));
-	}
-	for (i = 0; i < nrelay; i++)
-		relay_start(&relays[i]);
-	for (i = 0; i < nrelay; i++)
-		if (relays[i].logger > 0) {
-			usleep(200000);
-			add(&relays[i].s[F_LOGPRIV],
-			    private_kb(relays[i].logger));
-		}
-
-	printf("bench: %d repetitions of: %d connects, %d keystrokes, "
-	    "%d split writes, %d MiB each way\n", reps, connects, keys,
-	    splits, mib);
-	fflush(stdout);
-	for (rep = 0; rep < reps; rep++) {
-		fprintf(stderr, "\rrepetition %d/%d: %-12s", rep + 1, reps,
-		    "latencies");
-		latency_rounds();
-		for (i = 0; i < nrelay; i++) {
-			fprintf(stderr, "\rrepetition %d/%d: %-12s", rep + 1,
-			    reps, relays[i].name);
-			one_session(&relays[i]);
-			if (relays[i].logger > 0) {
-				snprintf(path, sizeof(path), "%s/log/%s.log",
-				    work, relays[i].cname);
-				(void)truncate(path, 0);
-			}
-		}
-	}
-	fprintf(stderr, "\r%40s\r", "");
+	pattern_init();
+	make_work();
+	start_relays();
+	repetitions();
 	report();
-
-	for (i = 0; i < nrelay; i++) {
-		struct relay *r = &relays[i];
-
-		if (r->kind != K_CONSLOG || fanmib == 0)
-			continue;
-		printf("\nfan-out through conslog, no writer, %d MiB to each "
-		    "viewer (flat out; paced at %d KiB/s):\n", fanmib, fanrate);
-		list = strdup(fanlist);
-		for (tok = strtok(list, " ,"); tok != NULL;
-		    tok = strtok(NULL, " ,")) {
-			fanout(r, num(tok, 1, 256), 0);
-			fanout(r, num(tok, 1, 256), fanrate);
-		}
-		free(list);
-		printf("  conslog after: peak RSS %ld KiB, private %ld KiB\n",
-		    status_kb(r->logger, "VmHWM"), private_kb(r->logger));
-	}
+	fanouts();
 	return 0;
 }
