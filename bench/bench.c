@@ -99,6 +99,11 @@ num(const char *s, int min, int max)
 static void
 add_relay(enum kind k)
 {
+	int	 i;
+
+	for (i = 0; i < nrelay; i++)
+		if (relays[i].kind == k)
+			errx(2, "relay named twice: %s", kindname[k]);
 	relays[nrelay].kind = k;
 	relays[nrelay].name = kindname[k];
 	nrelay++;
