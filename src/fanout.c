@@ -55,8 +55,13 @@
 #define NOTES		16	/* notices waiting per subscriber */
 #define NOTE_LEN	384
 #define JOIN_MS		5000	/* a connection has this long to join */
-#define NOTE_BURST	5	/* notes a writer may make at once */
-#define NOTE_EVERY	1000	/* ms, and one more each so often */
+/*
+ * Notes a writer may make at once, and one more every NOTE_EVERY ms:
+ * twice what conslet itself sends (5, then one a second), so that only a
+ * client that is not conslet is ever held to it.
+ */
+#define NOTE_BURST	10
+#define NOTE_EVERY	500
 /*
  * Linux: each client's pipe holds this much, not 64 KiB, so that a client
  * reading at loopback speed is not outrun by a guest printing flat out
@@ -399,6 +404,19 @@ tell_who(struct sub *s)
 	}
 }
 
+/* Notes of s over the limit, counted: said in the log and to syslog. */
+static void
+log_dropped(struct sub *s)
+{
+	char	 text[NOTE_LEN];
+
+	snprintf(text, sizeof(text), "%u notes by %s dropped", s->dropped,
+	    s->fd != -1 ? s->peer : "a client");
+	onnote(text);
+	logit(LOG_NOTICE, "%s: %s", lname, text);
+	s->dropped = 0;
+}
+
 /* May s make a note now? A burst, then one a NOTE_EVERY. */
 static int
 note_allowed(struct sub *s)
@@ -457,14 +475,9 @@ request(struct sub *s, const char *msg, size_t len)
 		}
 		if (!note_allowed(s))
 			break;
-		if (s->dropped > 0) {
-			snprintf(text, sizeof(text), "%s (and %u more notes "
-			    "dropped)", r.text, s->dropped);
-			logit(LOG_NOTICE, "%s: %u notes by pid %ld dropped",
-			    lname, s->dropped, (long)s->pid);
-			s->dropped = 0;
-		} else
-			strlcpy(text, r.text, sizeof(text));
+		if (s->dropped > 0)
+			log_dropped(s);
+		strlcpy(text, r.text, sizeof(text));
 		onnote(text);
 		tell_all(NULL, "%s", text);
 		break;
@@ -620,6 +633,10 @@ reap(void)
 		if (!subs[i]->gone) {
 			subs[j++] = subs[i];
 			continue;
+		}
+		if (subs[i]->dropped > 0) {
+			log_dropped(subs[i]);
+			changed = 1;
 		}
 		if (subs[i]->fd != -1) {
 			close(subs[i]->fd);
