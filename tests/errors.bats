@@ -15,7 +15,7 @@ teardown() {
 # conslet ARGS...: run conslet on the test's directories, stdin from
 # /dev/null (bats' run merges stdout and stderr).
 conslet() {
-	"$CONSLET" -C "$T/consoles" -R "$T/run" "$@" </dev/null
+	"$CONSLET" -C "$T/consoles" -R "$T/run" "${UUCP_OPTS[@]}" "$@" </dev/null
 }
 
 # nothing_left: no lock file, no process of ours.
@@ -45,7 +45,7 @@ nothing_left() {
 }
 
 @test "a refusal reaches a TCP client as a bracketed line" {
-	start_tcpserver -C "$T/consoles" -R "$T/run" "../etc"
+	serve "../etc"
 	client_start c "$PORT"
 	client_wait_eof c
 	[ "$(cat "$T/c.recv")" = "[conslet: invalid console name: \"../etc\"]"$'\r' ]
@@ -110,7 +110,7 @@ nothing_left() {
 -u root:no-such-group|no such group: no-such-group
 -z|unknown option -z
 EOF
-	run "$CONSLET" -C "$T/consoles" -R "$T/run" pbx -s
+	run "$CONSLET" -C "$T/consoles" -R "$T/run" "${UUCP_OPTS[@]}" pbx -s
 	[ "$status" -eq 64 ]
 	run conslet -s
 	[ "$status" -eq 64 ]
@@ -135,7 +135,7 @@ EOF
 
 @test "good line settings are applied to the device" {
 	start_guest pbx
-	start_tcpserver -C "$T/consoles" -R "$T/run" -s 19200 -c 7E2 -x rtscts pbx
+	serve -s 19200 -c 7E2 -x rtscts pbx
 	client_start c "$PORT"
 	wait_for _settings_seen "$GUEST_TTY" "19200"
 	settings=$(stty -F "$GUEST_TTY" -a)
@@ -194,7 +194,7 @@ _settings_seen() {
 @test "-u drops root once the device and locks are open" {
 	[ "$(id -u)" = 0 ] || skip "needs root to change user"
 	start_guest pbx -e
-	start_tcpserver -C "$T/consoles" -R "$T/run" -u nobody:nogroup pbx
+	serve -u nobody:nogroup pbx
 	client_start c "$PORT"
 	client_send c "hi"
 	wait_file_contains "$T/c.recv" "hi"
