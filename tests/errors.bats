@@ -168,13 +168,13 @@ _settings_seen() {
 	require setpriv
 	start_guest pbx
 	chmod 666 "$GUEST_TTY"
+	user_area
 	# somewhere nobody can reach, but not write
-	ro=$(mktemp -d "${TMPDIR:-/tmp}/conslet-ro.XXXXXX")
-	chmod 0555 "$ro"
+	ro=$U/ro
+	mkdir -m 0555 "$ro"
 	run setpriv --reuid=nobody --regid=nogroup --clear-groups \
-	    "$CONSLET" -R "$ro" "$GUEST_TTY" </dev/null
+	    "$U_CONSLET" -R "$ro" "$GUEST_TTY" </dev/null
 	left=$(ls -A "$ro")
-	rmdir "$ro"
 	echo "$output"
 	[ "$status" -eq 71 ]
 	[[ "$output" == *"run directory $ro: Permission denied"* ]]
@@ -185,8 +185,9 @@ _settings_seen() {
 	[ "$(id -u)" = 0 ] || skip "needs root to act as another user"
 	require setpriv
 	start_guest pbx
+	user_area
 	run setpriv --reuid=nobody --regid=nogroup --clear-groups \
-	    "$CONSLET" -C "$T/consoles" -R "$T/run" -u daemon pbx </dev/null
+	    "$U_CONSLET" -C "$T/consoles" -R "$T/run" -u daemon pbx </dev/null
 	[ "$status" -eq 64 ]
 	[[ "$output" == *"-u daemon: only root can change user"* ]]
 }
