@@ -17,7 +17,7 @@
 #                           nothing of it may be left: no process, no file
 #                           in /tmp, no listener on its port;
 #   sh bootstrap.sh check   the whole suite; no process may be left, no
-#                           file in /tmp or /run/lock (/var/lock), and
+#                           file in /tmp, no lock in /run/lock, and
 #                           nothing in /run/conslet or /var/log/conslet.
 #
 # Both install what they need with apt-get from Debian's mirror; the
@@ -139,7 +139,7 @@ inside() {
 	if ! demo_printed; then
 		say "FAIL: the demo printed no nc command; it said:"
 		sed 's/^/  | /' "$work/demo.log"
-		kill -INT -- "-$demo" 2>/dev/null
+		kill -INT "-$demo" 2>/dev/null
 		wait_until 10 gone "$demo"
 		stop_left
 		return 1
@@ -167,7 +167,7 @@ inside() {
 	kill -TERM "$nc" "$holder" 2>/dev/null
 	wait "$nc" "$holder" 2>/dev/null
 	rm -f "$R/tmp/bare.in"
-	kill -INT -- "-$demo" 2>/dev/null
+	kill -INT "-$demo" 2>/dev/null
 	if wait_until 30 gone "$demo"; then
 		wait "$demo"
 		say "the demo ended on SIGINT with status $?"
@@ -210,14 +210,18 @@ inside() {
 		stop_left
 		rc=1
 	fi
-	# Nothing in /tmp, nothing in the machine's UUCP lock directory, no
-	# run or log directory where the programs' defaults would put them.
-	for d in /tmp /run/lock; do
-		[ -z "$(ls -A "$R$d")" ] && continue
-		say "FAIL: the suite left files in $d:"
-		ls -lA "$R$d" | sed 's/^/  | /'
+	# Nothing in /tmp, no UUCP lock in the machine's directory, no run
+	# or log directory where the programs' defaults would put them.
+	if [ -n "$(ls -A "$R/tmp")" ]; then
+		say "FAIL: the suite left files in /tmp:"
+		ls -lA "$R/tmp" | sed 's/^/  | /'
 		rc=1
-	done
+	fi
+	if [ -n "$(find "$R/run/lock" -name 'LCK..*')" ]; then
+		say "FAIL: the suite left UUCP locks in /run/lock (/var/lock):"
+		ls -lA "$R/run/lock" | sed 's/^/  | /'
+		rc=1
+	fi
 	for d in /run/conslet /var/log/conslet; do
 		[ -e "$R$d" ] || continue
 		say "FAIL: the suite made $d"
