@@ -155,8 +155,10 @@ EOF
 [ -z "$missing" ] && exit 0
 pkgs=${pkgs# }
 
+# A fresh FreeBSD has only pkg(7), the stub that installs pkg itself: it
+# asks first unless ASSUME_ALWAYS_YES says yes (no terminal: it refuses).
 if [ "$os" = FreeBSD ]; then
-	cmd="pkg install -y $pkgs"
+	cmd="env ASSUME_ALWAYS_YES=yes pkg install -y $pkgs"
 elif command -v apt-get >/dev/null 2>&1; then
 	cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs"
 else
@@ -173,7 +175,7 @@ fi
 echo "deps.sh: installing $pkgs (for:$missing)" >&2
 if [ "$os" = FreeBSD ]; then
 	# shellcheck disable=SC2086
-	pkg install -y $pkgs || exit 1
+	env ASSUME_ALWAYS_YES=yes pkg install -y $pkgs || exit 1
 else
 	# Installing openbsd-inetd (or systemd) must not start a service:
 	# a policy-rc.d that says no, ours only if there was none.
