@@ -8,8 +8,10 @@
 # of an overlay mounted in a private mount namespace, so that its root is
 # a mount point as a machine's is; proc, sys, dev, a fresh /tmp and /run
 # (with /run/lock, as a booted Debian has) are mounted in it and all go
-# away with the namespace.  The tree is copied to /root/conslet, where
-# root would put it (a directory no other user can reach).  There:
+# away with the namespace.  As nobody, in a copy of the tree in /tmp,
+# both commands must print the command to run as root and install
+# nothing.  The tree is copied to /root/conslet, where root would put it
+# (a directory no other user can reach).  There:
 #
 #   sh bootstrap.sh demo    runs until a client connected with the nc
 #                           command it prints sees the guest's login
@@ -126,6 +128,30 @@ inside() {
 	say "root ready at $(since) s; /root/conslet holds" \
 	    "$(find "$R/root/conslet" -type f | wc -l) files"
 
+	# As another user, in a checkout of its own, both commands print
+	# the command to run as root, and install nothing.
+	mkdir -m 755 "$R/tmp/user" && tar -xf "$tree" -C "$R/tmp/user" ||
+	    return 1
+	for t in demo check; do
+		in_root setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		    sh -c "cd /tmp/user && exec sh bootstrap.sh $t" \
+		    >"$work/user.log" 2>&1 </dev/null
+		st=$?
+		cmd=$(sed -n 's/^deps\.sh: as root, run: //p' "$work/user.log")
+		case $st:$cmd in
+		1:"apt-get update && "*" install "*" make gcc libc6-dev "*)
+			say "as nobody, sh bootstrap.sh $t says to run: $cmd" ;;
+		*)	say "FAIL: as nobody, sh bootstrap.sh $t: status $st:"
+			sed 's/^/  | /' "$work/user.log"
+			rc=1 ;;
+		esac
+	done
+	rm -rf "$R/tmp/user"
+	if [ -e "$R/usr/bin/make" ]; then
+		say "FAIL: make was installed for nobody"
+		rc=1
+	fi
+
 	# The demo, from nothing, in a process group of its own to send
 	# Ctrl-C's SIGINT to (which a command started with & ignores: env
 	# gives it back its default action).
@@ -158,7 +184,8 @@ inside() {
 	nc=$!
 	if wait_until 30 grep -q 'demo login: ' "$work/nc.out"; then
 		say "nc 127.0.0.1 $port sees the guest's login prompt:"
-		tr -d '\r' <"$work/nc.out" | tail -n 3 | sed 's/^/  | /'
+		tr -d '\r' <"$work/nc.out" | tail -n 3 |
+		    awk '{ print "  | " $0 }'
 	else
 		say "FAIL: no login prompt through nc 127.0.0.1 $port; it got:"
 		od -c "$work/nc.out" | tail -n 8 | sed 's/^/  | /'
