@@ -46,7 +46,7 @@ TESTPROGS =	tests/fakeguest tests/nobreak.so tests/modemshim.so \
 
 .SUFFIXES: .c .o
 .PHONY: all check demo test install uninstall clean lint fuzz valgrind bench \
-		guest install-platform uninstall-platform
+		guest bare install-platform uninstall-platform
 
 all: $(PROGS)
 
@@ -103,6 +103,15 @@ guest:
 	    i=`sh tests/guest/initramfs.sh $(GUESTCACHE)` && \
 	    echo "guest: kernel $$k, initramfs $$i" && \
 	    GUEST_KERNEL=$$k GUEST_INITRD=$$i bats tests/guest
+
+# The README's quick start from nothing, as root: a debootstrap
+# --variant=minbase bookworm root (kept in BARECACHE, with the packages the
+# two commands download) under an overlay in a private mount namespace;
+# sh bootstrap.sh demo and sh bootstrap.sh check run in it.  Linux only.
+BARECACHE =	tests/bare/cache
+
+bare:
+	@sh tests/bare/run.sh $(BARECACHE)
 
 lint:
 	mandoc -T lint -W warning man/conslet.8 man/conslog.8

@@ -16,11 +16,14 @@ usage() {
 
 # Needs, one a line: name, how to test for it, Debian package, FreeBSD
 # package ("-": part of the base system or not available there).
-needs_demo='cc		cmd:cc					gcc		-
+needs_demo='make		cmd:make				make		-
+cc		cmd:cc					gcc		-
+libc-dev	builds:cc				libc6-dev	-
 pkg-config	cmd:pkg-config				pkg-config	pkgconf
 libbsd		pc:libbsd-overlay			libbsd-dev	-
 tcpserver	cmd:tcpserver				ucspi-tcp	ucspi-tcp
-nc		nc:					netcat-openbsd	-'
+nc		nc:					netcat-openbsd	-
+pgrep		cmd:pgrep				procps		-'
 needs_check="$needs_demo"'
 bats		cmd:bats				bats		bats-core
 inetd		file:/usr/sbin/inetd			openbsd-inetd	-
@@ -32,7 +35,6 @@ mandoc		cmd:mandoc				mandoc		-
 bmake		cmd:bmake				bmake		-
 script		cmd:script				bsdutils	-
 python3		cmd:python3				python3		python3
-pgrep		cmd:pgrep				procps		-
 unshare		cmd:unshare				util-linux	-
 telnet		cmd:telnet				telnet		-
 expect		cmd:expect				expect		expect
@@ -92,6 +94,19 @@ fuzzer_links() {
 	return "$_rc"
 }
 
+# builds CC: CC compiles and links a program with the C library's headers
+# (Debian's gcc without its recommends has no libc6-dev).
+builds() {
+	command -v "$1" >/dev/null 2>&1 || return 1
+	_d=$(mktemp -d "${TMPDIR:-/tmp}/deps.XXXXXX") || return 1
+	printf '#include <sys/types.h>\n#include <stdio.h>\n%s\n' \
+	    'int main(void) { return 0; }' >"$_d/t.c"
+	"$1" -o "$_d/t" "$_d/t.c" >/dev/null 2>&1
+	_rc=$?
+	rm -rf "$_d"
+	return "$_rc"
+}
+
 # present NAME TEST: true if the need is met.
 present() {
 	pretended "$1" && return 1
@@ -104,6 +119,7 @@ present() {
 		# need not be the python3 first on PATH (a pyenv, a venv).
 		python3 -c "import ${2#py:}" >/dev/null 2>&1 ||
 		    /usr/bin/python3 -c "import ${2#py:}" >/dev/null 2>&1 ;;
+	builds:*)	builds "${2#builds:}" ;;
 	fuzzer:*)	# the compiler links a libFuzzer target (on Debian
 		# its runtime is a package of its own)
 		fuzzer_links "${2#fuzzer:}" ;;
@@ -140,8 +156,10 @@ EOF
 [ -z "$missing" ] && exit 0
 pkgs=${pkgs# }
 
+# A fresh FreeBSD has only pkg(7), the stub that installs pkg itself: it
+# asks first unless ASSUME_ALWAYS_YES says yes (no terminal: it refuses).
 if [ "$os" = FreeBSD ]; then
-	cmd="pkg install -y $pkgs"
+	cmd="env ASSUME_ALWAYS_YES=yes pkg install -y $pkgs"
 elif command -v apt-get >/dev/null 2>&1; then
 	cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs"
 else
@@ -158,7 +176,7 @@ fi
 echo "deps.sh: installing $pkgs (for:$missing)" >&2
 if [ "$os" = FreeBSD ]; then
 	# shellcheck disable=SC2086
-	pkg install -y $pkgs || exit 1
+	env ASSUME_ALWAYS_YES=yes pkg install -y $pkgs || exit 1
 else
 	# Installing openbsd-inetd (or systemd) must not start a service:
 	# a policy-rc.d that says no, ours only if there was none.

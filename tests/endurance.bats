@@ -130,7 +130,7 @@ fresh_client() {
 	    --cycles 150 --pids-out "$T/churn1.pids" --logger-kills 6 \
 	    --logger-pidfile "$T/logger.pid" --logger-err "$LOGGER_ERR" -- \
 	    env CONSLET_TESTDIR="$T" "$CONSLOG" -C "$T/consoles" \
-	    -R "$T/run" -L "$T/log" pbx
+	    -R "$T/run" -L "$T/log" "${UUCP_OPTS[@]}" pbx
 	all_ended "$T/churn1.pids"
 	wait_server_idle
 	lpid=$(cat "$T/logger.pid")

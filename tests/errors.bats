@@ -15,7 +15,7 @@ teardown() {
 # conslet ARGS...: run conslet on the test's directories, stdin from
 # /dev/null (bats' run merges stdout and stderr).
 conslet() {
-	"$CONSLET" -C "$T/consoles" -R "$T/run" "$@" </dev/null
+	"$CONSLET" -C "$T/consoles" -R "$T/run" "${UUCP_OPTS[@]}" "$@" </dev/null
 }
 
 # nothing_left: no lock file, no process of ours.
@@ -45,7 +45,7 @@ nothing_left() {
 }
 
 @test "a refusal reaches a TCP client as a bracketed line" {
-	start_tcpserver -C "$T/consoles" -R "$T/run" "../etc"
+	serve "../etc"
 	client_start c "$PORT"
 	client_wait_eof c
 	[ "$(cat "$T/c.recv")" = "[conslet: invalid console name: \"../etc\"]"$'\r' ]
@@ -110,7 +110,7 @@ nothing_left() {
 -u root:no-such-group|no such group: no-such-group
 -z|unknown option -z
 EOF
-	run "$CONSLET" -C "$T/consoles" -R "$T/run" pbx -s
+	run "$CONSLET" -C "$T/consoles" -R "$T/run" "${UUCP_OPTS[@]}" pbx -s
 	[ "$status" -eq 64 ]
 	run conslet -s
 	[ "$status" -eq 64 ]
@@ -135,7 +135,7 @@ EOF
 
 @test "good line settings are applied to the device" {
 	start_guest pbx
-	start_tcpserver -C "$T/consoles" -R "$T/run" -s 19200 -c 7E2 -x rtscts pbx
+	serve -s 19200 -c 7E2 -x rtscts pbx
 	client_start c "$PORT"
 	wait_for _settings_seen "$GUEST_TTY" "19200"
 	settings=$(stty -F "$GUEST_TTY" -a)
@@ -168,13 +168,13 @@ _settings_seen() {
 	require setpriv
 	start_guest pbx
 	chmod 666 "$GUEST_TTY"
+	user_area
 	# somewhere nobody can reach, but not write
-	ro=$(mktemp -d "${TMPDIR:-/tmp}/conslet-ro.XXXXXX")
-	chmod 0555 "$ro"
+	ro=$U/ro
+	mkdir -m 0555 "$ro"
 	run setpriv --reuid=nobody --regid=nogroup --clear-groups \
-	    "$CONSLET" -R "$ro" "$GUEST_TTY" </dev/null
+	    "$U_CONSLET" -R "$ro" "$GUEST_TTY" </dev/null
 	left=$(ls -A "$ro")
-	rmdir "$ro"
 	echo "$output"
 	[ "$status" -eq 71 ]
 	[[ "$output" == *"run directory $ro: Permission denied"* ]]
@@ -185,8 +185,9 @@ _settings_seen() {
 	[ "$(id -u)" = 0 ] || skip "needs root to act as another user"
 	require setpriv
 	start_guest pbx
+	user_area
 	run setpriv --reuid=nobody --regid=nogroup --clear-groups \
-	    "$CONSLET" -C "$T/consoles" -R "$T/run" -u daemon pbx </dev/null
+	    "$U_CONSLET" -C "$T/consoles" -R "$T/run" -u daemon pbx </dev/null
 	[ "$status" -eq 64 ]
 	[[ "$output" == *"-u daemon: only root can change user"* ]]
 }
@@ -194,7 +195,7 @@ _settings_seen() {
 @test "-u drops root once the device and locks are open" {
 	[ "$(id -u)" = 0 ] || skip "needs root to change user"
 	start_guest pbx -e
-	start_tcpserver -C "$T/consoles" -R "$T/run" -u nobody:nogroup pbx
+	serve -u nobody:nogroup pbx
 	client_start c "$PORT"
 	client_send c "hi"
 	wait_file_contains "$T/c.recv" "hi"

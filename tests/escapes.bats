@@ -118,7 +118,8 @@ rec_is() {
 	# LeakSanitizer cannot work under ptrace: no leak check here
 	ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
 	    CONSLET=$(command -v strace) start_tcpserver -f -qq -o "$T/trace" \
-	    -e trace=ioctl "$TOP/src/conslet" -C "$T/consoles" -R "$T/run" pbx
+	    -e trace=ioctl "$TOP/src/conslet" -C "$T/consoles" -R "$T/run" \
+	    "${UUCP_OPTS[@]}" pbx
 	client_start c "$PORT"
 	client_send c $'\r~B'
 	wait_file_contains "$T/c.recv" "[conslet: BREAK sent]"$'\r\n'

@@ -1,12 +1,14 @@
 # shellcheck shell=bash disable=SC2016,SC2034
-# (sh -c scripts are single-quoted on purpose; PORT, SERVER_*, GUEST_* are
-# set for the tests that call these helpers.)
+# (sh -c scripts are single-quoted on purpose; PORT, SERVER_*, GUEST_*,
+# UUCP_OPTS are set for the tests that call these helpers.)
 #
 # Shared helpers for the conslet bats tests: load with `load helpers`.
 #
 # Every test gets its own directory $T holding all state: consoles/ (the
-# console directory), run/ (the run directory), and per-process files
-# NAME.out, NAME.err, ...  Every process started through these helpers is
+# console directory), run/ (the run directory), lock/ (the UUCP lock
+# directory), and per-process files NAME.out, NAME.err, ...  Nothing of
+# the machine's (/var/lock, /run, /var/log) is used, except by the tests
+# of the interop with it.  Every process started through these helpers is
 # remembered and stopped by common_teardown, by pid, never by name.
 #
 # Background processes close fd 3 (3>&-): bats waits for every holder of
@@ -26,11 +28,23 @@ TCP6REMOTEHOST TCP6LOCALIP TCP6LOCALPORT TCP6LOCALHOST TCP6INTERFACE
 REMOTE_ADDR REMOTE_PORT SSH_CLIENT SSH_CONNECTION SSH_ORIGINAL_COMMAND
 SSH_TTY"
 
-# common_setup: make $T with consoles/ and run/, export CONSLET and FAKEGUEST.
+# common_setup: make $T with consoles/, run/ and lock/, export CONSLET and
+# FAKEGUEST; set UUCP_OPTS.
 common_setup() {
 	T=${BATS_TEST_TMPDIR:-}
 	[ -n "$T" ] || T=$(mktemp -d "${TMPDIR:-/tmp}/conslet-test.XXXXXX")
-	mkdir -p "$T/consoles" "$T/run" || return 1
+	mkdir -p "$T/consoles" "$T/run" "$T/lock" || return 1
+	chmod 1777 "$T/lock"
+	# The UUCP lock directory that serve, the logger helpers and the
+	# tests give conslet and conslog: the test's own, so that a lock of
+	# the machine's, or one an earlier test left for a pty number that
+	# has come round again, never refuses a console.  A later -U among a
+	# test's options wins.  uucp.bats tests the interop with the
+	# system's directory (cu, picocom), and says -U where it wants its own.
+	case ${BATS_TEST_FILENAME##*/} in
+	uucp.bats) UUCP_OPTS=() ;;
+	*) UUCP_OPTS=(-U "$T/lock") ;;
+	esac
 	: >"$T/pids"
 	TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 	CONSLET=${CONSLET:-$TOP/src/conslet}
@@ -353,10 +367,10 @@ _first_line_is_port() {
 	[ -e "$1" ] && head -n 1 "$1" | grep -q -x '[0-9][0-9]*'
 }
 
-# serve ARGS...: conslet ARGS under tcpserver, on the test's console and
-# run directories; sets PORT.
+# serve ARGS...: conslet ARGS under tcpserver, on the test's console, run
+# and UUCP lock directories; sets PORT.
 serve() {
-	start_tcpserver -C "$T/consoles" -R "$T/run" "$@"
+	start_tcpserver -C "$T/consoles" -R "$T/run" "${UUCP_OPTS[@]}" "$@"
 }
 
 # session NAME [OPTIONS]: guest NAME, conslet OPTIONS NAME under tcpserver,

@@ -31,7 +31,8 @@ spawn_logger() {
 	: >"$LOGGER_READY"
 	# -n 4: a newline on fd 4 once it is ready.
 	_spawn "$T/$log.out" "$LOGGER_ERR" "$CONSLOG" -C "$T/consoles" \
-	    -R "$T/run" -L "$T/log" -n 4 "$@" "$name" 4>"$LOGGER_READY"
+	    -R "$T/run" -L "$T/log" "${UUCP_OPTS[@]}" -n 4 "$@" "$name" \
+	    4>"$LOGGER_READY"
 	LOGGER_PID=$SPAWN_PID
 }
 
@@ -76,7 +77,7 @@ logger_wait_exit() {
 conslog_run() {
 	_logger_paths || return 1
 	env CONSLET_TESTDIR="$T" timeout "$WAIT_TIMEOUT" "$CONSLOG" \
-	    -C "$T/consoles" -R "$T/run" "$@" </dev/null 3>&-
+	    -C "$T/consoles" -R "$T/run" "${UUCP_OPTS[@]}" "$@" </dev/null 3>&-
 }
 
 # serve_as ID [OPTIONS] NAME: conslet OPTIONS NAME under a tcpserver of
@@ -84,7 +85,8 @@ conslog_run() {
 serve_as() {
 	local id=$1
 	shift
-	start_tcpserver -C "$T/consoles" -R "$T/run" "$@" || return 1
+	start_tcpserver -C "$T/consoles" -R "$T/run" "${UUCP_OPTS[@]}" "$@" ||
+	    return 1
 	printf '%s %s %s\n' "$PORT" "$SERVER_PID" "$SERVER_ERR" \
 	    >"$T/server.$id"
 	eval "PORT_$id=\$PORT"

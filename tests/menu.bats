@@ -33,7 +33,8 @@ _script_has() {
 # run_menu [OPTIONS]: conslet -m straight from the test, input on stdin.
 run_menu() {
 	env -u SSH_ORIGINAL_COMMAND CONSLET_TESTDIR="$T" timeout "$WAIT_TIMEOUT" \
-	    "$CONSLET" -C "$T/consoles" -R "$T/run" -m "$@" 2>/dev/null 3>&-
+	    "$CONSLET" -C "$T/consoles" -R "$T/run" "${UUCP_OPTS[@]}" -m "$@" \
+	    2>/dev/null 3>&-
 }
 
 @test "-m: the client chooses a console by name and the session is as by name" {
@@ -183,7 +184,8 @@ run_menu() {
 	start_guest pbx
 	printf 'hi' >"$T/input"
 	env SSH_ORIGINAL_COMMAND=pbx CONSLET_TESTDIR="$T" timeout "$WAIT_TIMEOUT" \
-	    "$CONSLET" -C "$T/consoles" -R "$T/run" -m <"$T/input" >"$T/out" 2>/dev/null
+	    "$CONSLET" -C "$T/consoles" -R "$T/run" "${UUCP_OPTS[@]}" -m \
+	    <"$T/input" >"$T/out" 2>/dev/null
 	[ "$(cat "$T/pbx.rec")" = hi ]
 	if grep -a -n "console (" "$T/out"; then
 		echo "expected no prompt with SSH_ORIGINAL_COMMAND set, got one" >&2

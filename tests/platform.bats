@@ -166,7 +166,8 @@ unit_value() {
 	PORT=$(free_port)
 	_spawn "$T/sa.out" "$T/sa.err" systemd-socket-activate --inetd -a \
 	    -l "127.0.0.1:$PORT" -E CONSLET_TESTDIR="$T" \
-	    "${cmd[0]}" -C "$T/consoles" -R "$T/run" "${cmd[@]:1}"
+	    "${cmd[0]}" -C "$T/consoles" -R "$T/run" "${UUCP_OPTS[@]}" \
+	    "${cmd[@]:1}"
 	SERVER_PID=$SPAWN_PID SERVER_KIND=socket-activate SERVER_ERR=$T/sa.err
 	wait_listen "$PORT" "$SERVER_PID"
 	client_start c "$PORT"
@@ -362,7 +363,8 @@ start_inetd_line() {
 }
 
 # sample_line N: the Nth Debian line of inetd.conf.sample, uncommented,
-# on a free port, with the built conslet and the test's directories.
+# on a free port, with the built conslet and the test's directories
+# (run, console and UUCP lock).
 sample_line() {
 	local line port
 	line=$(sed -n '/^# --- Debian/,$s/^#127\.0\.0\.1:/127.0.0.1:/p' \
@@ -370,7 +372,7 @@ sample_line() {
 	[ -n "$line" ] || return 1
 	port=$(free_port) || return 1
 	printf '%s\n' "$line" | tr '\t' ' ' | sed -e "s|^127\.0\.0\.1:[0-9]*|127.0.0.1:$port|" \
-	    -e "s|/usr/local/bin/conslet\([[:space:]]*\)conslet|$CONSLET\1conslet -C $T/consoles -R $T/run|"
+	    -e "s|/usr/local/bin/conslet\([[:space:]]*\)conslet|$CONSLET\1conslet -C $T/consoles -R $T/run -U $T/lock|"
 }
 
 @test "inetd.conf.sample: each Debian line serves the console through openbsd-inetd" {
@@ -382,7 +384,7 @@ sample_line() {
 	# every console: the client names it at the prompt
 	line=$(sample_line 1)
 	echo "$line"
-	[[ $line == *" nowait root $CONSLET conslet -C $T/consoles -R $T/run -m -u nobody" ]]
+	[[ $line == *" nowait root $CONSLET conslet -C $T/consoles -R $T/run -U $T/lock -m -u nobody" ]]
 	start_inetd_line "$line"
 	client_start m "$PORT"
 	wait_file_contains "$T/m.recv" "console (? for a list): "
@@ -394,7 +396,7 @@ sample_line() {
 	# the console: writer
 	line=$(sample_line 2)
 	echo "$line"
-	[[ $line == *" nowait root $CONSLET conslet -C $T/consoles -R $T/run -u nobody pbx" ]]
+	[[ $line == *" nowait root $CONSLET conslet -C $T/consoles -R $T/run -U $T/lock -u nobody pbx" ]]
 	start_inetd_line "$line"
 	client_start c "$PORT"
 	client_send c "typed-by-writer"
@@ -408,7 +410,7 @@ sample_line() {
 	start_logger pbx
 	line=$(sample_line 3)
 	echo "$line"
-	[[ $line == *" conslet -C $T/consoles -R $T/run -r -u nobody pbx" ]]
+	[[ $line == *" conslet -C $T/consoles -R $T/run -U $T/lock -r -u nobody pbx" ]]
 	start_inetd_line "$line"
 	client_start v "$PORT"
 	wait_who pbx 1
@@ -420,7 +422,7 @@ sample_line() {
 	# telnet with RFC 2217: it opens with telnet negotiation
 	line=$(sample_line 4)
 	echo "$line"
-	[[ $line == *" conslet -C $T/consoles -R $T/run -t -p -u nobody pbx" ]]
+	[[ $line == *" conslet -C $T/consoles -R $T/run -U $T/lock -t -p -u nobody pbx" ]]
 	start_inetd_line "$line"
 	client_start t "$PORT"
 	wait_file_size "$T/t.recv" 3
@@ -442,13 +444,14 @@ sample_line() {
 }
 
 # s6_service DIR NAME: copy the s6 service DIR as NAME under $T/s6, with
-# the built programs and the test's directories.
+# the built programs and the test's directories (run, console, log and
+# UUCP lock).
 s6_service() {
 	mkdir -p "$T/s6" "$T/log"
 	cp -R "$TOP/s6/$1" "$T/s6/$2"
 	rm -rf "$T/s6/$2/log"
-	sed -i -e "s|/usr/local/sbin/conslog|$TOP/src/conslog -C $T/consoles -R $T/run -L $T/log|" \
-	    -e "s|/usr/local/bin/conslet|$CONSLET -C $T/consoles -R $T/run|" \
+	sed -i -e "s|/usr/local/sbin/conslog|$TOP/src/conslog -C $T/consoles -R $T/run -L $T/log -U $T/lock|" \
+	    -e "s|/usr/local/bin/conslet|$CONSLET -C $T/consoles -R $T/run -U $T/lock|" \
 	    "$T/s6/$2/run"
 }
 
@@ -521,7 +524,8 @@ EOF
 	# 127.0.0.1 is allowed: the console answers
 	start_guest pbx
 	_spawn "$T/ts.out" "$T/ts.err" tcpserver -1 -v -x "$T/rules.cdb" \
-	    -H -R -l 0 127.0.0.1 0 "$CONSLET" -C "$T/consoles" -R "$T/run" pbx
+	    -H -R -l 0 127.0.0.1 0 "$CONSLET" -C "$T/consoles" -R "$T/run" \
+	    "${UUCP_OPTS[@]}" pbx
 	SERVER_PID=$SPAWN_PID SERVER_ERR=$T/ts.err
 	wait_for _first_line_is_port "$T/ts.out"
 	PORT=$(head -n 1 "$T/ts.out")

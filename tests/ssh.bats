@@ -101,7 +101,9 @@ start_sshd() {
 	PrintMotd no
 	PrintLastLog no
 	EOF
-	# The README's block, for the built conslet on the test's directories.
+	# The README's block, for the built conslet (a copy the account can
+	# reach wherever the checkout is) on the test's directories.
+	user_area || return 1
 	readme_match_block >"$T/match"
 	grep -q -x 'Match User console' "$T/match" &&
 	    grep -q -x '    ForceCommand /usr/local/bin/conslet -m' "$T/match" || {
@@ -110,7 +112,7 @@ start_sshd() {
 		cat "$T/match" >&2
 		return 1
 	}
-	sed "s|^\( *ForceCommand \)/usr/local/bin/conslet -m\$|\1$CONSLET -C $T/consoles -R $T/run -m $*|" \
+	sed "s|^\( *ForceCommand \)/usr/local/bin/conslet -m\$|\1$U_CONSLET -C $T/consoles -R $T/run -U $T/lock -m $*|" \
 	    "$T/match" >>"$T/sshd_config"
 	# Not in the recipe: root has the key too, in a /root of the test's
 	# mounted over the real one for sshd alone, so that it is
@@ -119,11 +121,9 @@ start_sshd() {
 	cp "$T/id.pub" "$T/roothome/.ssh/authorized_keys"
 	chmod 700 "$T/roothome" "$T/roothome/.ssh"
 	chmod 600 "$T/roothome/.ssh/authorized_keys"
-	# sshd wants /run/sshd: a private /run, as the inetd tests do, with
-	# /run/lock for the UUCP locks (/var/lock is a link to it); then the
-	# account files with console in them, and root's home.
-	mkdir -p "$T/sshd.run/sshd" "$T/sshd.run/lock"
-	chmod 1777 "$T/sshd.run/lock"
+	# sshd wants /run/sshd: a private /run, as the inetd tests do; then
+	# the account files with console in them, and root's home.
+	mkdir -p "$T/sshd.run/sshd"
 	_spawn "$T/sshd.out" "$T/sshd.err" unshare --mount --propagation \
 	    private -- sh -c 'mount --bind "$1/sshd.run" /run &&
 	    for f in passwd shadow group; do

@@ -33,7 +33,7 @@ busy_names_peer() {
 
 @test "openbsd-inetd: bytes both ways, busy, and nothing on the socket but the console" {
 	start_guest pbx
-	start_inetd -E -C "$T/consoles" -R "$T/run" pbx
+	start_inetd -E -C "$T/consoles" -R "$T/run" "${UUCP_OPTS[@]}" pbx
 	client_start c "$PORT"
 	both_ways
 	busy_names_peer
@@ -49,7 +49,7 @@ busy_names_peer() {
 }
 
 @test "openbsd-inetd: a refusal reaches the client once, as a bracketed line" {
-	start_inetd -C "$T/consoles" -R "$T/run" nope
+	start_inetd -C "$T/consoles" -R "$T/run" "${UUCP_OPTS[@]}" nope
 	client_start c "$PORT"
 	client_wait_eof c
 	[ "$(cat "$T/c.recv")" = "[conslet: no such console: nope]"$'\r' ]
@@ -57,7 +57,7 @@ busy_names_peer() {
 
 @test "systemd-socket-activate --inetd -a: bytes both ways and busy" {
 	start_guest pbx
-	start_socket_activate -E -C "$T/consoles" -R "$T/run" pbx
+	start_socket_activate -E -C "$T/consoles" -R "$T/run" "${UUCP_OPTS[@]}" pbx
 	client_start c "$PORT"
 	both_ways
 	busy_names_peer
@@ -65,7 +65,7 @@ busy_names_peer() {
 
 @test "tcpserver with socat as the client: bytes both ways and busy" {
 	start_guest pbx
-	start_tcpserver -E -C "$T/consoles" -R "$T/run" pbx
+	start_tcpserver -E -C "$T/consoles" -R "$T/run" "${UUCP_OPTS[@]}" pbx
 	client_start c "$PORT" socat
 	both_ways
 	busy_names_peer
@@ -78,7 +78,7 @@ direct() {
 	sleep 2147483647 >"$T/direct.in" 3>&- &
 	track_pid $!
 	env -i PATH="$PATH" CONSLET_TESTDIR="$T" "$@" "$CONSLET" \
-	    -C "$T/consoles" -R "$T/run" pbx <"$T/direct.in" \
+	    -C "$T/consoles" -R "$T/run" "${UUCP_OPTS[@]}" pbx <"$T/direct.in" \
 	    >"$T/direct.out" 2>"$T/direct.err" 3>&- &
 	DIRECT_PID=$!
 	track_pid "$DIRECT_PID"

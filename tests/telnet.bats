@@ -349,7 +349,7 @@ EOF
 	ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
 	    CONSLET=$(command -v strace) start_tcpserver -f -qq -o "$T/trace" \
 	    -e trace=ioctl "$TOP/src/conslet" -C "$T/consoles" -R "$T/run" \
-	    -t pbx
+	    "${UUCP_OPTS[@]}" -t pbx
 	client_start c "$PORT"
 	send_bytes c 'a\377\363b'
 	wait_file_contains "$T/c.recv" "[conslet: BREAK sent]"$'\r\n'
@@ -476,7 +476,7 @@ EOF
 	ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
 	    CONSLET=$(command -v strace) start_tcpserver -f -qq -o "$T/trace" \
 	    -e trace=ioctl "$TOP/src/conslet" -C "$T/consoles" -R "$T/run" \
-	    -t -p pbx
+	    "${UUCP_OPTS[@]}" -t -p pbx
 	run env WAIT_TIMEOUT="$WAIT_TIMEOUT" timeout 120 "$py" - "$PORT" \
 	    "$GUEST_TTY" 3>&- <<'EOF'
 import subprocess, sys, time

@@ -26,7 +26,7 @@ in_pane() {
 # settings before and after, and its exit status.
 local_session() {
 	start_guest pbx
-	in_pane "stty -g >'$T/before'; '$CONSLET' -C '$T/consoles' -R '$T/run' pbx; echo \$? >'$T/status'; stty -g >'$T/after'; exec sleep 2147483647"
+	in_pane "stty -g >'$T/before'; '$CONSLET' -C '$T/consoles' -R '$T/run' -U '$T/lock' pbx; echo \$? >'$T/status'; stty -g >'$T/after'; exec sleep 2147483647"
 	wait_for _in_use
 	CONSLET_PID=$(sed -n 's/^pid //p' "$T"/run/dev.*.w)
 }

@@ -1,0 +1,18 @@
+#!/bin/sh
+# bootstrap.sh demo|check [MAKE ARGUMENTS]: `make demo` or `make check` on
+# a machine that may have nothing yet, make included.  As root on Debian
+# (apt-get) or FreeBSD (pkg) it installs what is missing first; as another
+# user it prints the exact command to run as root instead.  Then it runs
+# make, which needs nothing more.
+
+set -u
+cd "$(dirname "$0")" || exit 1
+
+case ${1:-} in
+demo | check) ;;
+*)	echo "usage: sh bootstrap.sh demo|check [make arguments]" >&2
+	exit 2 ;;
+esac
+
+sh tests/deps.sh "$1" || exit 1
+exec make "$@"
