@@ -438,6 +438,8 @@ relay(struct session *s)
 		}
 		if (pfd[P_BELL].revents & POLLIN) {
 			share_bell(s);
+			if (s->readonly)	/* taken: undo what we set */
+				comport_release(s, 1);
 			if (s->end != END_NONE)
 				break;
 		}
@@ -488,6 +490,7 @@ relay(struct session *s)
 		    !s->tn.suspended && drain(s->cout, &s->tocli) == -1)
 			s->end = END_CLIENT;
 	}
+	comport_release(s, 0);		/* a BREAK, DTR, RTS the client set */
 	farewell(s);
 	if (cinfl != -1)
 		(void)fcntl(s->cin, F_SETFL, cinfl);

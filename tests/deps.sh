@@ -36,6 +36,7 @@ pgrep		cmd:pgrep				procps		-
 unshare		cmd:unshare				util-linux	-
 telnet		cmd:telnet				telnet		-
 expect		cmd:expect				expect		expect
+kermit		cmd:kermit				ckermit		ckermit
 pyserial	py:serial				python3-serial	py311-pyserial
 sshd		file:/usr/sbin/sshd			openssh-server	-
 cu		cmd:cu					cu		-
