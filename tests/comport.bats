@@ -9,6 +9,9 @@
 # writes CD, RI, DSR and CTS into $T/lines (TIOCM_* bits, decimal);
 # conslet's DTR, RTS and BREAK land in $T/out as words.
 
+# shellcheck disable=SC2154
+# (PORT_w, PORT_v and PORT_f are set by serve_as.)
+
 setup() {
 	load helpers
 	load logger

@@ -1,4 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
+# (OFFER and ACCEPT are for the test files that load this.)
 # Helpers for the telnet and RFC 2217 tests: load with `load telnet` after
 # `load helpers`.  What the wire carries is written as printf formats with
 # octal escapes, so that a test reads as the bytes it sends and expects.
