@@ -20,6 +20,10 @@
  * the same line code as the command line options, and every answer is
  * what the device has now: a Linux pty keeps 8 bits and no parity
  * whatever is asked, and has no modem lines, and the client is told so.
+ * The client hears the modem lines as ser2net and pyserial's server tell
+ * them: all of them at first, once the option is agreed, on every change
+ * and when it asks. What it did to the line (a BREAK held, DTR or RTS
+ * changed) is undone when its session ends or loses write access.
  */
 
 #include <sys/types.h>
@@ -156,15 +160,33 @@ format(struct session *s, struct line *cur, int cmd, int v)
 	    cmd == CP_PARITY ? parity_code(cur->parity) : cur->stopbits);
 }
 
-/* A modem line on or off; the answer is the state it has after. */
+static const char *
+modem_name(int bit)
+{
+	return bit == TIOCM_DTR ? "DTR" : "RTS";
+}
+
+/*
+ * A modem line on or off; the answer is the state it has after. What it
+ * was before the client's first change is kept, to be put back.
+ */
 static int
 modem(struct session *s, int bit, int on, int yes, int no)
 {
-	int	 bits;
+	int	 bits, before;
 
-	if (on != -1 && line_modem(s->dev, bit, on) == 0)
-		session_note(s, "%s %s by %s", bit == TIOCM_DTR ? "DTR" : "RTS",
-		    on ? "on" : "off", s->me.peer);
+	if (on != -1) {
+		before = line_modem_get(s->dev);
+		if (line_modem(s->dev, bit, on) == 0) {
+			if (before != -1 && !(s->tn.mset & bit)) {
+				s->tn.mset |= bit;
+				s->tn.msaved = (s->tn.msaved & ~bit) |
+				    (before & bit);
+			}
+			session_note(s, "%s %s by %s", modem_name(bit),
+			    on ? "on" : "off", s->me.peer);
+		}
+	}
 	/* a device without modem lines (a pty) has them as if on */
 	bits = line_modem_get(s->dev);
 	return bits == -1 || bits & bit ? yes : no;
@@ -251,6 +273,32 @@ modemstate(struct session *s)
 	return st;
 }
 
+/*
+ * Tell the client the modem lines, with what changed since it was last
+ * told, as its mask asks: on a change, or always when it polls.
+ */
+static void
+notify(struct session *s, int polled)
+{
+	int	 st, was = s->tn.mstate, delta = 0;
+
+	st = modemstate(s);
+	if (st == was && !polled)
+		return;
+	s->tn.mstate = st;
+	if ((st ^ was) & 0x80)
+		delta |= 0x08;		/* DCD changed */
+	if (was & 0x40 && !(st & 0x40))
+		delta |= 0x04;		/* RI trailing edge */
+	if ((st ^ was) & 0x20)
+		delta |= 0x02;		/* DSR changed */
+	if ((st ^ was) & 0x10)
+		delta |= 0x01;		/* CTS changed */
+	if (polled || (st | delta) & s->tn.msmask)
+		answer1(s, CP_NOTIFY_MODEMSTATE, (st | delta) &
+		    s->tn.msmask);
+}
+
 static void
 purge(struct session *s, int v)
 {
@@ -261,6 +309,46 @@ purge(struct session *s, int v)
 		s->todev.len = s->todev.off = 0;
 	}
 	answer1(s, CP_PURGE, v);
+}
+
+/* Telnet mode starts: every modem line is of interest until told not. */
+void
+comport_init(struct session *s)
+{
+	s->tn.msmask = 0xff;
+	s->tn.lsmask = 0;
+}
+
+/*
+ * The option is agreed: the client hears the modem lines now, unasked,
+ * as it would from ser2net; a device without them says none is up.
+ */
+void
+comport_agreed(struct session *s)
+{
+	if (s->dev == -1)
+		return;
+	s->tn.mlines = line_modem_get(s->dev) != -1;
+	s->tn.mstate = modemstate(s);
+	answer1(s, CP_NOTIFY_MODEMSTATE, s->tn.mstate & s->tn.msmask);
+}
+
+/*
+ * A read-only client asked for RFC 2217 or sent it a command: it is told
+ * why it is refused, once, in the data stream, where it can see it.
+ */
+void
+comport_refused(struct session *s)
+{
+	if (!s->tn.comport || !s->readonly || s->tn.refused)
+		return;
+	s->tn.refused = 1;
+	if (s->viewer)
+		session_notice(s, "read-only: this port is for viewers, "
+		    "RFC 2217 port control is refused");
+	else
+		session_notice(s, "read-only: %s is in use by another client, "
+		    "RFC 2217 port control is refused", s->con->name);
 }
 
 /* One COM-PORT-OPTION subnegotiation from the client. */
@@ -296,6 +384,12 @@ comport_sb(struct session *s, const unsigned char *p, size_t n)
 		if (n == 2)
 			control(s, &cur, v);
 		break;
+	case CP_NOTIFY_LINESTATE:	/* a poll, as pyserial makes them */
+		answer1(s, CP_NOTIFY_LINESTATE, 0);	/* none is seen */
+		break;
+	case CP_NOTIFY_MODEMSTATE:	/* a poll: the lines now */
+		notify(s, 1);
+		break;
 	case CP_FLOW_SUSPEND:
 		s->tn.suspended = 1;
 		break;
@@ -321,35 +415,62 @@ comport_sb(struct session *s, const unsigned char *p, size_t n)
 }
 
 /*
- * How often the modem lines are looked at: while the client asked to hear
- * of them and the device has them. -1 for never.
+ * How often the modem lines are looked at: while the option is in effect,
+ * the client's mask is not zero and the device has modem lines. -1 for
+ * never: a session that did not agree to RFC 2217 is never woken.
  */
 int
 comport_interval(const struct session *s)
 {
-	return s->tn.msmask != 0 && s->tn.mlines && s->dev != -1 ?
-	    MODEM_POLL : -1;
+	return s->tn.msmask != 0 && s->tn.mlines && s->dev != -1 &&
+	    telnet_comport(s) ? MODEM_POLL : -1;
 }
 
 /* Tell the client what changed on the modem lines, as its mask asks. */
 void
 comport_poll(struct session *s)
 {
-	int	 st, was = s->tn.mstate, delta = 0;
+	notify(s, 0);
+}
 
-	st = modemstate(s);
-	if (st == was)
-		return;
-	s->tn.mstate = st;
-	if ((st ^ was) & 0x80)
-		delta |= 0x08;		/* DCD changed */
-	if (was & 0x40 && !(st & 0x40))
-		delta |= 0x04;		/* RI trailing edge */
-	if ((st ^ was) & 0x20)
-		delta |= 0x02;		/* DSR changed */
-	if ((st ^ was) & 0x10)
-		delta |= 0x01;		/* CTS changed */
-	if ((st | delta) & s->tn.msmask)
-		answer1(s, CP_NOTIFY_MODEMSTATE, (st | delta) &
-		    s->tn.msmask);
+/*
+ * Undo what the client did to the line: a BREAK it left on is let go,
+ * DTR and RTS go back to what they were before it changed them. When
+ * the session ends, and when its write access is taken (taken). One
+ * note says all of it, so that a logger's limit on notes cannot keep
+ * part of it out of the log.
+ */
+void
+comport_release(struct session *s, int taken)
+{
+	static const int	 lines[] = { TIOCM_DTR, TIOCM_RTS };
+	char			 done[64];
+	size_t			 i;
+	int			 bit, bits, on;
+
+	done[0] = '\0';
+	if (s->dev != -1 && s->tn.brk && line_break_hold(s->dev, 0) == 0)
+		strlcat(done, ", BREAK off", sizeof(done));
+	for (i = 0; s->dev != -1 && i < sizeof(lines) / sizeof(lines[0]);
+	    i++) {
+		bit = lines[i];
+		if (!(s->tn.mset & bit))
+			continue;
+		on = (s->tn.msaved & bit) != 0;
+		bits = line_modem_get(s->dev);
+		if (bits != -1 && ((bits & bit) != 0) != on &&
+		    line_modem(s->dev, bit, on) == 0) {
+			strlcat(done, bit == TIOCM_DTR ? ", DTR " : ", RTS ",
+			    sizeof(done));
+			strlcat(done, on ? "on" : "off", sizeof(done));
+		}
+	}
+	s->tn.brk = 0;
+	s->tn.mset = 0;
+	if (done[0] != '\0' && taken)
+		session_note(s, "%s, as before %s had write access", done + 2,
+		    s->me.peer);
+	else if (done[0] != '\0')
+		session_note(s, "%s, as before the session of %s", done + 2,
+		    s->me.peer);
 }

@@ -48,9 +48,12 @@ struct telnet {
 	size_t		 sblen;
 	int		 sbover;	/* it was longer than SB_LEN */
 	unsigned char	 lsmask;	/* SET-LINESTATE-MASK */
-	unsigned char	 msmask;	/* SET-MODEMSTATE-MASK */
+	unsigned char	 msmask;	/* SET-MODEMSTATE-MASK, 255 at first */
 	int		 mstate;	/* modem lines last told */
 	int		 mlines;	/* the device has modem lines */
+	int		 mset;		/* DTR, RTS this client changed */
+	int		 msaved;	/* what they were before it did */
+	int		 refused;	/* told why RFC 2217 is refused */
 };
 
 /* Escape parser state. */
@@ -136,9 +139,14 @@ size_t	 telnet_output(struct session *, const unsigned char *, size_t,
 	    unsigned char *);
 void	 telnet_sb(struct session *, int, const unsigned char *, size_t);
 int	 telnet_binary_in(const struct session *);
+int	 telnet_comport(const struct session *);
 
 /* comport.c */
+void	 comport_init(struct session *);
+void	 comport_agreed(struct session *);
+void	 comport_refused(struct session *);
 void	 comport_sb(struct session *, const unsigned char *, size_t);
+void	 comport_release(struct session *, int);
 int	 comport_interval(const struct session *);
 void	 comport_poll(struct session *);
 

@@ -593,6 +593,7 @@ relay(struct session *s)
 		    !s->tn.suspended && drain(s->cout, &s->tocli) == -1)
 			s->end = END_CLIENT;
 	}
+	comport_release(s, 0);		/* a BREAK, DTR, RTS the client set */
 	notes_left(s, 1);
 	farewell(s);
 	/* fd 1 first: where both are one open file, fd 0 had it first */

@@ -306,6 +306,8 @@ share_take(struct session *s)
 static void
 share_taken(struct session *s, const char *peer)
 {
+	/* while we still write: the logger takes notes from the writer */
+	comport_release(s, 1);
 	s->todev.len = 0;
 	s->todev.off = 0;
 	/* typed, written, not yet read by the guest: not ours to send now */

@@ -94,14 +94,18 @@ static void
 negotiate(struct session *s, unsigned char *q, int opt, int ours, int enable)
 {
 	int	 on = ours ? WILL : DO, off = ours ? WONT : DONT;
+	int	 was = telnet_comport(s);
 
 	switch (*q & Q_STATE) {
 	case Q_NO:
 		if (enable && allowed(s, opt, ours)) {
 			*q = Q_YES;
 			send3(s, on, opt);
-		} else if (enable)
+		} else if (enable) {
 			send3(s, off, opt);
+			if (opt == O_COMPORT)
+				comport_refused(s);
+		}
 		break;
 	case Q_YES:
 		if (!enable) {
@@ -131,6 +135,9 @@ negotiate(struct session *s, unsigned char *q, int opt, int ours, int enable)
 			*q = enable ? Q_YES : Q_NO;
 		break;
 	}
+	/* RFC 2217 agreed, either way: the client hears the modem lines */
+	if (opt == O_COMPORT && !was && telnet_comport(s))
+		comport_agreed(s);
 }
 
 /* Ask for an option to be on, on our side or the client's. */
@@ -153,6 +160,7 @@ telnet_start(struct session *s)
 	ask(s, &t->them[O_SGA], O_SGA, 0);
 	ask(s, &t->us[O_BINARY], O_BINARY, 1);
 	ask(s, &t->them[O_BINARY], O_BINARY, 0);
+	comport_init(s);
 }
 
 /* The client sends 8-bit data (its WILL BINARY is in effect). */
@@ -168,13 +176,24 @@ binary_out(const struct session *s)
 	return (s->tn.us[O_BINARY] & Q_STATE) == Q_YES;
 }
 
+/* COM-PORT-OPTION is in effect, on either side, for a client that writes. */
+int
+telnet_comport(const struct session *s)
+{
+	return s->tn.comport && !s->readonly &&
+	    ((s->tn.them[O_COMPORT] & Q_STATE) == Q_YES ||
+	    (s->tn.us[O_COMPORT] & Q_STATE) == Q_YES);
+}
+
 void
 telnet_sb(struct session *s, int opt, const unsigned char *p, size_t n)
 {
-	if (opt == O_COMPORT && s->tn.comport && !s->readonly &&
-	    ((s->tn.them[O_COMPORT] & Q_STATE) == Q_YES ||
-	    (s->tn.us[O_COMPORT] & Q_STATE) == Q_YES))
+	if (opt != O_COMPORT)
+		return;
+	if (telnet_comport(s))
 		comport_sb(s, p, n);
+	else
+		comport_refused(s);
 }
 
 /* A command that is not about options. */

@@ -38,6 +38,7 @@ python3		cmd:python3				python3		python3
 unshare		cmd:unshare				util-linux	-
 telnet		cmd:telnet				telnet		-
 expect		cmd:expect				expect		expect
+kermit		cmd:kermit				ckermit		ckermit
 pyserial	py:serial				python3-serial	py311-pyserial
 sshd		file:/usr/sbin/sshd			openssh-server	-
 cu		cmd:cu					cu		-

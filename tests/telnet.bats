@@ -9,29 +9,13 @@
 setup() {
 	load helpers
 	load logger
+	load telnet
 	common_setup
 	_tn_py
 }
 
 teardown() {
 	common_teardown
-}
-
-# The server's offer on connect: WILL ECHO, WILL SGA, DO SGA, WILL BINARY,
-# DO BINARY.
-OFFER='\377\373\001\377\373\003\377\375\003\377\373\000\377\375\000'
-# A client's yes to all of it: DO ECHO, DO SGA, WILL SGA, DO/WILL BINARY.
-ACCEPT='\377\375\001\377\375\003\377\373\003\377\375\000\377\373\000'
-
-# bytes FILE FORMAT: write the printf FORMAT (octal escapes) into FILE.
-bytes() {
-	# shellcheck disable=SC2059
-	printf "$2" >"$1"
-}
-
-# send_bytes ID FORMAT: send the bytes of a printf FORMAT (NUL included).
-send_bytes() {
-	bytes "$T/$1.send" "$2" && client_send_file "$1" "$T/$1.send"
 }
 
 # guest_got NAME FORMAT: the guest has received exactly these bytes (it
@@ -42,42 +26,9 @@ guest_got() {
 	assert_same_bytes "$T/expected" "$T/$1.rec"
 }
 
-# recv_sync ID: a ~w from client ID is answered; all it sent before is
-# handled. For a client at the start of a line (escape-wise).
-recv_sync() {
-	local off
-	off=$(_file_size "$T/$1.recv")
-	client_send "$1" '~w' &&
-	    wait_contains_after "$T/$1.recv" "$off" "(you)]"
-}
-
-# between FILE START: the bytes of FILE after its first START bytes, up
-# to (not including) the first "[conslet:" after them, or to its end.
-between() {
-	python3 - "$@" <<'EOF'
-import sys
-data = open(sys.argv[1], "rb").read()[int(sys.argv[2]):]
-i = data.find(b"[conslet:")
-sys.stdout.buffer.write(data if i < 0 else data[:i])
-EOF
-}
-
 # stty_of TTY: the device's settings as stty -a shows them.
 stty_of() {
 	stty -F "$1" -a
-}
-
-# pyserial_python: a python3 that has pyserial (python3-serial); Debian's
-# module is for /usr/bin/python3, which a pyenv or venv may hide.
-pyserial_python() {
-	local p
-	for p in python3 /usr/bin/python3; do
-		command -v "$p" >/dev/null 2>&1 || continue
-		"$p" -c 'import serial.rfc2217' 2>/dev/null || continue
-		echo "$p"
-		return 0
-	done
-	return 1
 }
 
 # _tn_py: $T/tn.py, the raw-socket telnet client the python parts share.
@@ -575,7 +526,8 @@ EOF
 	send_bytes c '\377\373\054\377\375\054\377\373\054\377\375\054'
 	recv_sync c
 	between "$T/c.recv" 15 >"$T/got"
-	bytes "$T/expected" '\377\375\054\377\373\054'
+	# DO, the modem state once it is agreed (a pty: no line up), WILL
+	bytes "$T/expected" '\377\375\054\377\372\054\153\000\377\360\377\373\054'
 	assert_same_bytes "$T/expected" "$T/got"
 }
 
@@ -709,6 +661,8 @@ assert "-crtscts" in stty() and "-ixon" in stty()
 check((5, 4), 105, (6,))                              # BREAK query: off
 check((5, 7), 105, (8,))                              # DTR query
 check((5, 10), 105, (11,))                            # RTS query
+check((6,), 106, (0,))                                # line state poll
+check((7,), 107, (0,))                                # modem state poll: none
 check((10, 0x40), 110, (0x40,))                       # SET-LINESTATE-MASK
 # SET-MODEMSTATE-MASK: the mask, then NOTIFY-MODEMSTATE (a pty: no lines)
 got = ask(11, 0xff)
@@ -935,49 +889,4 @@ EOF
 	client_send_file c "$T/in"
 	wait_file_size "$T/pbx.rec" 120000
 	assert_same_bytes "$T/expected" "$T/pbx.rec"
-}
-
-# _hex_count FILE HEX: how many times the bytes HEX (lower case, no
-# spaces) occur in FILE.
-_hex_count() {
-	od -An -tx1 -v "$1" | tr -d ' \n' | grep -o "$2" | wc -l
-}
-
-# _hex_seen FILE HEX N: the bytes HEX occur at least N times in FILE.
-_hex_seen() {
-	[ "$(_hex_count "$1" "$2")" -ge "${3:-1}" ]
-}
-
-@test "-t -p: changes of the modem lines are told as the mask asks" {
-	# A pty has no modem lines: the shim gives it some, read from a file
-	# (TIOCM_CD 0x040, TIOCM_RI 0x080, TIOCM_CTS 0x020, TIOCM_DSR 0x100).
-	echo 0 >"$T/lines"
-	start_guest pbx
-	MODEM_LINES=$T/lines LD_PRELOAD=$TOP/tests/modemshim.so \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-	    serve -t -p pbx
-	client_start c "$PORT"
-	wait_file_size "$T/c.recv" 15
-	send_bytes c '\377\373\054'
-	recv_sync c
-	# SET-MODEMSTATE-MASK: CD and CTS, and their deltas (0x99)
-	send_bytes c '\377\372\054\013\231\377\360'
-	wait_for _hex_seen "$T/c.recv" fffa2c6f99fff0	# the mask, 111
-	wait_for _hex_seen "$T/c.recv" fffa2c6b00fff0	# NOTIFY 107: none
-	# CD and CTS come up: both, with their deltas
-	echo $((0x040 | 0x020)) >"$T/lines"
-	wait_for _hex_seen "$T/c.recv" fffa2c6b99fff0
-	# CTS drops, DSR comes up: CD, delta CTS; DSR is not in the mask
-	echo $((0x040 | 0x100)) >"$T/lines"
-	wait_for _hex_seen "$T/c.recv" fffa2c6b81fff0
-	# CD drops: only its delta is left to tell
-	echo $((0x100)) >"$T/lines"
-	wait_for _hex_seen "$T/c.recv" fffa2c6b08fff0
-	# RI rings and stops (not in the mask): nothing is told
-	echo $((0x100 | 0x080)) >"$T/lines"
-	echo $((0x100)) >"$T/lines"
-	echo $((0x100 | 0x040)) >"$T/lines"
-	wait_for _hex_seen "$T/c.recv" fffa2c6b88fff0	# CD up again
-	# one notification per change in the mask, none for the rest
-	[ "$(_hex_count "$T/c.recv" fffa2c6b)" -eq 5 ]
 }

@@ -27,8 +27,11 @@
  * Besides the sanitizers and the stubs' checks: the decoder's state stays
  * in bounds, it answers no more negotiations than it was sent (RFC 1143:
  * no loops), and what the encoder makes decodes back to its input, with
- * every CR followed by NUL or LF in non-binary mode.
+ * every CR followed by NUL or LF in non-binary mode; at the end, the line
+ * is out of BREAK and DTR and RTS are as they were.
  */
+
+#include <sys/ioctl.h>
 
 #include <stdint.h>
 
@@ -138,5 +141,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	n = s->end == END_NONE ? size : i;
 	check_output(s, data, n, chunk);
+
+	/* the session ends: what the client did to the line is undone */
+	comport_release(s, 0);
+	if (stub.brk)
+		fuzz_fail("the line is left in BREAK");
+	if (stub.device == DEV_SERIAL && (stub.modem & (TIOCM_DTR | TIOCM_RTS))
+	    != (TIOCM_DTR | TIOCM_RTS))
+		fuzz_fail("DTR or RTS is not put back");
 	return 0;
 }

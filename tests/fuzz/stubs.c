@@ -34,7 +34,8 @@
  * The line is a model of one of four devices, chosen by the target: a
  * Linux pty (keeps speed, stop bits and flow; forces 8 bits and no
  * parity; no modem lines), a real serial port (keeps everything, has DTR
- * and RTS), an nmdm(4) node (cannot BREAK: ENOTTY) and a device gone bad
+ * and RTS, and keeps whether it is held in BREAK), an nmdm(4) node
+ * (cannot BREAK: ENOTTY) and a device gone bad
  * (every call fails with EIO).
  */
 
@@ -395,6 +396,7 @@ line_break_hold(int fd, int on)
 		errno = ENOTTY;
 		return -1;
 	}
+	stub.brk = on;
 	return 0;
 }
 

@@ -26,6 +26,7 @@ struct stub {
 	int		 device;	/* DEV_* */
 	struct line	 line;		/* its settings now */
 	int		 modem;		/* TIOCM_* bits, DEV_SERIAL */
+	int		 brk;		/* the line is held in BREAK */
 	size_t		 budget;	/* bytes one decoder call may send */
 	size_t		 sent_now;	/* sent in this call */
 	unsigned char	 sent[1 << 16];	/* what reached the device */
