@@ -213,7 +213,12 @@ def churn(a):
             s.close()
         else:
             try:
-                s.shutdown(socket.SHUT_WR)
+                # half leave with ~., half by closing their side (which
+                # conslet answers for half a second more)
+                if rng.random() < 0.5:
+                    s.sendall(b"\r~.")
+                else:
+                    s.shutdown(socket.SHUT_WR)
                 drain(s)
             except OSError:
                 if lstep < 0:
