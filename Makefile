@@ -42,7 +42,7 @@ HEADERS =	src/console.h src/conslet.h src/conslog.h src/ctl.h
 
 PROGS =		src/conslet src/conslog
 TESTPROGS =	tests/fakeguest tests/nobreak.so tests/modemshim.so \
-		tests/swaplink.so
+		tests/serialshim.so tests/swaplink.so
 
 .SUFFIXES: .c .o
 .PHONY: all check demo test install uninstall clean lint fuzz valgrind bench \
@@ -71,6 +71,10 @@ tests/modemshim.so: tests/modemshim.c
 tests/nobreak.so: tests/nobreak.c
 	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -shared -fPIC -o $@ \
 	    tests/nobreak.c
+
+tests/serialshim.so: tests/serialshim.c
+	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -shared -fPIC -o $@ \
+	    tests/serialshim.c -ldl
 
 tests/swaplink.so: tests/swaplink.c
 	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -shared -fPIC -o $@ \
