@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -76,13 +77,21 @@ answer1(struct session *s, int cmd, int value)
 	answer(s, cmd + CP_REPLY, &v, 1);
 }
 
-/* Apply l; a change is noted for the log and the viewers. */
+/*
+ * Apply l; a change is noted for the log and the viewers, a setting the
+ * device has already is not. The client hears the outcome in the answer.
+ */
 static void
 apply(struct session *s, struct line *l, const char *what)
 {
-	if (line_setup(s->dev, l) == -1)
-		session_notice(s, "cannot set %s: %s", what, strerror(errno));
-	else
+	struct line	 was, now;
+
+	if (line_get(s->dev, &was) == -1 || line_setup(s->dev, l) == -1)
+		logit(LOG_NOTICE, "%s: cannot set %s: %s", s->con->name, what,
+		    strerror(errno));
+	else if (line_get(s->dev, &now) == 0 && (now.speed != was.speed ||
+	    now.databits != was.databits || now.parity != was.parity ||
+	    now.stopbits != was.stopbits || now.flow != was.flow))
 		session_note(s, "%s by %s", what, s->me.peer);
 }
 
@@ -160,9 +169,11 @@ format(struct session *s, struct line *cur, int cmd, int v)
 static int
 modem(struct session *s, int bit, int on, int yes, int no)
 {
-	int	 bits;
+	int	 bits, was;
 
-	if (on != -1 && line_modem(s->dev, bit, on) == 0)
+	was = line_modem_get(s->dev);
+	if (on != -1 && line_modem(s->dev, bit, on) == 0 &&
+	    (was == -1 || (was & bit ? 1 : 0) != on)) /* changed */
 		session_note(s, "%s %s by %s", bit == TIOCM_DTR ? "DTR" : "RTS",
 		    on ? "on" : "off", s->me.peer);
 	/* a device without modem lines (a pty) has them as if on */
