@@ -110,6 +110,7 @@ guest:
 
 lint:
 	mandoc -T lint -W warning man/conslet.8 man/conslog.8
+	python3 tests/mancheck.py man/conslet.8 man/conslog.8
 
 # The manual pages get the paths this build was made with.
 MANSED =	sed -e 's|/usr/local/etc/conslet/consoles|$(CONSDIR)|g' \

@@ -260,3 +260,26 @@ EOF
 	wait_file_contains "$T/q.recv" "after the viewers came"
 	lacks "$T/q.recv" "[conslet:"
 }
+
+# --- The manuals' examples ---------------------------------------------------
+
+@test "the manuals' examples render as they are written (mandoc -T ascii), which lint does not check" {
+	require mandoc
+	run python3 "$TOP/tests/mancheck.py" "$TOP/man/conslet.8" \
+	    "$TOP/man/conslog.8"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "the tcprules example, as conslet.8 renders it, makes the rules it shows" {
+	require mandoc tcprules
+	mandoc -T ascii "$TOP/man/conslet.8" | sed 's/.\x08//g' |
+	    sed -n "s/^ *# \(printf '127\.0\.0\.1:allow.*\)\$/\1/p" >"$T/example"
+	cat "$T/example"
+	[ "$(wc -l <"$T/example")" -eq 1 ]
+	(cd "$T" && sh "$T/example")
+	printf '127.0.0.1:allow\n192.0.2.:allow\n:deny\n' >"$T/expected"
+	assert_same_bytes "$T/expected" "$T/rules"
+	tcprules "$T/rules.cdb" "$T/rules.tmp" <"$T/rules"
+	[ -s "$T/rules.cdb" ]
+}
