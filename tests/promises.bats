@@ -283,3 +283,63 @@ EOF
 	tcprules "$T/rules.cdb" "$T/rules.tmp" <"$T/rules"
 	[ -s "$T/rules.cdb" ]
 }
+
+# --- The demo, as a person uses it -----------------------------------------
+
+# start_demo: tests/demo.sh, its banner in $T/demo.out once it is up.
+start_demo() {
+	require tcpserver
+	_spawn "$T/demo.out" "$T/demo.err" env TMPDIR="$T" \
+	    CONSLOG="${CONSLOG:-$TOP/src/conslog}" sh "$TOP/tests/demo.sh"
+	wait_file_contains "$T/demo.out" "Ctrl-C stops the demo." || {
+		cat "$T/demo.err" >&2
+		return 1
+	}
+	cat "$T/demo.out"
+}
+
+# banner_command WORD: the command line of the banner that starts with WORD.
+banner_command() {
+	sed -n "s/^ *\($1 .*\)\$/\1/p" "$T/demo.out" | head -n 1 | grep .
+}
+
+# login_as_person COMMAND: tests/demo-login.exp on COMMAND.
+login_as_person() {
+	run env CONSLET_TESTDIR="$T" timeout 60 expect -f \
+	    "$TOP/tests/demo-login.exp" "$1" "$T/terminal.log" 3>&-
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "demo: the banner's telnet command logs a person in: one echo, no password shown, Ctrl-C to the guest, ~. ends telnet" {
+	require telnet expect
+	start_demo
+	cmd=$(banner_command telnet)
+	echo "banner: $cmd"
+	login_as_person "$cmd"
+}
+
+@test "demo: the banner's socat command on the raw port works the same for a person" {
+	require socat expect
+	start_demo
+	cmd=$(banner_command socat)
+	echo "banner: $cmd"
+	case $cmd in *,raw,*echo=0*) ;; *) false ;; esac
+	login_as_person "$cmd"
+}
+
+@test "demo-login.exp fails plain nc in a terminal: the name echoed twice" {
+	require expect
+	start_demo
+	port=$(sed -n 's/.*port \([0-9]*\) (raw).*/\1/p' "$T/demo.out")
+	run env CONSLET_TESTDIR="$T" timeout 60 expect -f \
+	    "$TOP/tests/demo-login.exp" "nc 127.0.0.1 $port" "$T/terminal.log" 3>&-
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"FAILED: the name echoed other than once"* ]]
+}
+
+@test "demo: the banner names no bare nc command for a terminal" {
+	start_demo
+	if grep -E '^ +nc ' "$T/demo.out"; then false; fi
+}
