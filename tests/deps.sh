@@ -45,7 +45,9 @@ flock		cmd:flock				util-linux	-
 shellcheck	cmd:shellcheck				shellcheck	hs-ShellCheck
 systemd-analyze	cmd:systemd-analyze			systemd		-
 logrotate	file:/usr/sbin/logrotate		logrotate	-
-s6		cmd:s6-supervise			s6		s6'
+s6		cmd:s6-supervise			s6		s6
+conserver	file:/usr/sbin/conserver		conserver-server	conserver-com
+console		cmd:console				conserver-client	conserver-com'
 needs_valgrind="$needs_check"'
 valgrind	cmd:valgrind				valgrind	valgrind'
 needs_fuzz='clang		cmd:clang-14				clang-14	-

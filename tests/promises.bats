@@ -343,3 +343,133 @@ login_as_person() {
 	start_demo
 	if grep -E '^ +nc ' "$T/demo.out"; then false; fi
 }
+
+# --- conserver in front of conslet -------------------------------------------
+
+# start_conserver PROTOCOL PORT: conserver (Debian's conserver-server) with
+# one console, pbx, of type host on 127.0.0.1:PORT speaking PROTOCOL (raw
+# or telnet), keeping its own log, $T/cs/pbx.log; it listens on
+# 127.0.0.1:$CS_PORT.  As root it would write /run/conserver: it gets a
+# /run of its own.
+start_conserver() {
+	require conserver console unshare
+	[ "$(id -u)" = 0 ] || skip "conserver's test runs it as root"
+	mkdir -p "$T/cs" "$T/cs.run"
+	CS_PORT=$(free_port) || return 1
+	cat >"$T/cs/conserver.cf" <<CF
+config * {
+	defaultaccess rejected;
+}
+default * {
+	logfile $T/cs/&.log;
+	timestamp "";
+	rw *;
+	master 127.0.0.1;
+}
+console pbx {
+	type host;
+	host 127.0.0.1;
+	port $2;
+	protocol $1;
+}
+access * {
+	trusted 127.0.0.1;
+}
+CF
+	: >"$T/cs/conserver.passwd"
+	conserver -S -C "$T/cs/conserver.cf" -P "$T/cs/conserver.passwd" \
+	    >"$T/conserver-check.out" 2>&1 || {
+		cat "$T/conserver-check.out" >&2
+		return 1
+	}
+	_spawn "$T/conserver.out" "$T/conserver.err" unshare --mount \
+	    --propagation private -- sh -c \
+	    'mount --bind "$1" /run && shift && exec "$@"' sh "$T/cs.run" \
+	    conserver -C "$T/cs/conserver.cf" -P "$T/cs/conserver.passwd" \
+	    -M 127.0.0.1 -p "$CS_PORT"
+	CS_PID=$SPAWN_PID
+	wait_listen "$CS_PORT" || {
+		cat "$T/conserver.err" >&2
+		return 1
+	}
+}
+
+# console_types TEXT: conserver's client, console, attaches to pbx, types
+# TEXT and Return, and leaves with its escape, ^Ec.
+console_types() {
+	run env CONSLET_TESTDIR="$T" timeout 30 expect -c "
+set timeout 10
+spawn console -M 127.0.0.1 -p $CS_PORT pbx
+expect {
+	-ex {for help]} {}
+	timeout { puts \"FAILED: console did not attach\"; exit 1 }
+}
+send -- {$1}
+send \"\\r\"
+sleep 0.5
+send \"\\005c.\"
+expect {
+	eof {}
+	timeout { puts \"FAILED: console did not leave\"; exit 1 }
+}" 3>&-
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+# conserver_recipe PROTOCOL CONSLET-OPTIONS...: the README's recipe: the
+# guest prints its banner, logged; conslet OPTIONS serves the console
+# through conslog, with conserver in front speaking PROTOCOL; a viewer
+# comes and goes, conserver's session is cut and it reconnects, and a
+# person types through conserver's console.
+conserver_recipe() {
+	local proto=$1
+	shift
+	start_guest pbx
+	start_logger pbx
+	guest_print pbx $'boot banner of the guest\r\n'
+	wait_file_contains "$LOGGER_LOG" "boot banner of the guest"
+	serve_as w "$@" pbx
+	serve_as v -r pbx
+	start_conserver "$proto" "$PORT_w"
+	wait_who pbx 1
+	guest_print pbx $'first line live\r\n'
+	wait_file_contains "$T/cs/pbx.log" "first line live"
+	# a viewer comes and goes
+	client_start v "$PORT_v"
+	wait_who pbx 2
+	client_close v
+	wait_who pbx 1
+	# conserver's session ends, as when a network drops; it reconnects
+	on_server w
+	kill -TERM "$(session_pid 1)"
+	session_pid 2 >/dev/null
+	wait_who pbx 1
+	guest_print pbx $'second line live\r\n'
+	wait_file_contains "$T/cs/pbx.log" "second line live"
+	console_types "typed through conserver"
+	wait_file_size "$T/pbx.rec" 24
+	# console sends Return as the terminal gives it (LF under expect)
+	[ "$(head -c 23 "$T/pbx.rec")" = "typed through conserver" ]
+	case $(tail -c 1 "$T/pbx.rec" | od -An -tx1 | tr -d ' ') in
+	0d | 0a) ;;
+	*) false ;;
+	esac
+	echo "conserver's log:"
+	od -c "$T/cs/pbx.log" | tail -n 20
+}
+
+@test "conserver (type host, protocol raw) on a raw -E -h 0 port through conslog: its log has each live line once and nothing of conslet's" {
+	conserver_recipe raw -E -h 0
+	lacks "$T/cs/pbx.log" "[conslet"
+	lacks "$T/cs/pbx.log" "boot banner of the guest"
+	[ "$(count_of "$T/cs/pbx.log" "first line live")" -eq 1 ]
+	[ "$(count_of "$T/cs/pbx.log" "second line live")" -eq 1 ]
+}
+
+@test "conserver (type host, protocol telnet) on a -t -E -h 0 port through conslog: the same, through telnet" {
+	conserver_recipe telnet -t -E -h 0
+	lacks "$T/cs/pbx.log" "[conslet"
+	lacks "$T/cs/pbx.log" "boot banner of the guest"
+	[ "$(count_of "$T/cs/pbx.log" "first line live")" -eq 1 ]
+	[ "$(count_of "$T/cs/pbx.log" "second line live")" -eq 1 ]
+}
