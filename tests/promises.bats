@@ -195,6 +195,36 @@ EOF
 	rec_is pbx 'typed by f\r'
 }
 
+@test "-E: a viewer that falls the ring behind is not told in its stream; conslog logs the skip" {
+	start_guest pbx
+	start_logger pbx
+	serve_as v -r -h 0 pbx
+	serve_as q -r -E -h 0 pbx
+	client_start a "$PORT_v"
+	client_start s "$PORT_q"
+	wait_who pbx 2
+	stalled=$(client_pid s)
+	kill -STOP "$stalled"
+	size=8388608
+	marker="==end of the stream $RANDOM$RANDOM=="
+	random_bytes "$T/data" $((size - ${#marker}))
+	printf '%s' "$marker" >>"$T/data"
+	guest_print_paced pbx "$T/data" "$T/a.recv" 3>&- &
+	writer=$!
+	track_pid "$writer"
+	wait_pid_gone -t 120 "$writer"
+	wait_file_contains -t 60 "$T/a.recv" "$marker"
+	kill -CONT "$stalled"
+	wait_file_contains -t 60 "$T/s.recv" "$marker"
+	# the stalled one missed bytes, and its stream says nothing of it
+	[ "$(_file_size "$T/s.recv")" -lt "$size" ]
+	lacks "$T/s.recv" "[conslet:"
+	lacks "$T/s.recv" "bytes skipped"
+	grep -E "bytes skipped for 127\.0\.0\.1:[0-9]+, pid [0-9]+" "$LOGGER_ERR"
+	# the one that kept up got it all
+	check_stream "$T/data" "$T/a.recv"
+}
+
 # --- BREAK: what reached the guest -----------------------------------------
 
 @test "on a Linux pty ~B sends CR ~ ^B and says so; tcsendbreak, which a pty ignores, is not called" {
