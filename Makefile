@@ -42,7 +42,7 @@ HEADERS =	src/console.h src/conslet.h src/conslog.h src/ctl.h
 
 PROGS =		src/conslet src/conslog
 TESTPROGS =	tests/fakeguest tests/nobreak.so tests/modemshim.so \
-		tests/swaplink.so
+		tests/serialshim.so tests/swaplink.so
 
 .SUFFIXES: .c .o
 .PHONY: all check demo test install uninstall clean lint fuzz valgrind bench \
@@ -71,6 +71,10 @@ tests/modemshim.so: tests/modemshim.c
 tests/nobreak.so: tests/nobreak.c
 	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -shared -fPIC -o $@ \
 	    tests/nobreak.c
+
+tests/serialshim.so: tests/serialshim.c
+	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -shared -fPIC -o $@ \
+	    tests/serialshim.c -ldl
 
 tests/swaplink.so: tests/swaplink.c
 	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -shared -fPIC -o $@ \
@@ -115,6 +119,7 @@ bare:
 
 lint:
 	mandoc -T lint -W warning man/conslet.8 man/conslog.8
+	python3 tests/mancheck.py man/conslet.8 man/conslog.8
 
 # The manual pages get the paths this build was made with.
 MANSED =	sed -e 's|/usr/local/etc/conslet/consoles|$(CONSDIR)|g' \
@@ -138,10 +143,14 @@ uninstall: uninstall-platform
 	    $(DESTDIR)$(MANDIR)/man8/conslet.8 \
 	    $(DESTDIR)$(MANDIR)/man8/conslog.8
 
-# Platform files: FreeBSD's (devd, rc.d, newsyslog) where the system
-# reads them under PREFIX; the Linux ones (systemd, logrotate, s6,
-# tcpserver) in SHAREDIR for the operator to copy.  Each gets this
-# build's paths, as the manuals do.
+# Platform files, for the system make runs on (PLATFORM=FreeBSD or
+# PLATFORM=Linux chooses; PLATFORM=all installs both sets): FreeBSD's
+# (devd, rc.d, newsyslog and their conslogctl) where the system reads
+# them under PREFIX; Linux's (systemd, logrotate) in SHAREDIR for the
+# operator to copy.  Every system gets the inetd sample and, in SHAREDIR,
+# the s6 services and the tcpserver rules.  Each file gets this build's
+# paths, as the manuals do.
+PLATFORM !=	uname -s
 PATHSED =	$(MANSED) -e 's|/usr/local/libexec/conslet|$(LIBEXECDIR)|g' \
 		    -e 's|/usr/local/etc/conslet/ports|$(SYSCONFDIR)/conslet/ports|g' \
 		    -e 's|/usr/local/etc/devd|$(SYSCONFDIR)/devd|g' \
@@ -149,32 +158,38 @@ PATHSED =	$(MANSED) -e 's|/usr/local/libexec/conslet|$(LIBEXECDIR)|g' \
 		    -e 's|/usr/local/etc/newsyslog.conf.d|$(SYSCONFDIR)/newsyslog.conf.d|g' \
 		    -e 's|/usr/local/etc/conslet/inetd.conf.sample|$(SYSCONFDIR)/conslet/inetd.conf.sample|g' \
 		    -e 's|/usr/local/share/conslet|$(SHAREDIR)|g'
-PLATFORM_DIRS =	$(DESTDIR)$(SYSCONFDIR)/conslet $(DESTDIR)$(SYSCONFDIR)/devd \
-		$(DESTDIR)$(SYSCONFDIR)/rc.d \
-		$(DESTDIR)$(SYSCONFDIR)/newsyslog.conf.d $(DESTDIR)$(LIBEXECDIR) \
-		$(DESTDIR)$(SHAREDIR)/systemd $(DESTDIR)$(SHAREDIR)/logrotate.d \
+DIRS_common =	$(DESTDIR)$(SYSCONFDIR)/conslet \
 		$(DESTDIR)$(SHAREDIR)/s6/conslog-pbx/log \
 		$(DESTDIR)$(SHAREDIR)/s6/conslet-pbx $(DESTDIR)$(SHAREDIR)/tcpserver
+DIRS_FreeBSD =	$(DESTDIR)$(SYSCONFDIR)/devd $(DESTDIR)$(SYSCONFDIR)/rc.d \
+		$(DESTDIR)$(SYSCONFDIR)/newsyslog.conf.d $(DESTDIR)$(LIBEXECDIR)
+DIRS_Linux =	$(DESTDIR)$(SHAREDIR)/systemd $(DESTDIR)$(SHAREDIR)/logrotate.d
+DIRS_all =	$(DIRS_FreeBSD) $(DIRS_Linux)
+PLATFORM_DIRS =	$(DIRS_common) $(DIRS_$(PLATFORM))
 # source, installed path, mode: one file a line
-PLATFORM_FILES = \
+FILES_common = \
 	inetd.conf.sample	$(SYSCONFDIR)/conslet/inetd.conf.sample	644 \
-	devd/conslet.conf	$(SYSCONFDIR)/devd/conslet.conf		644 \
-	rc.d/conslog		$(SYSCONFDIR)/rc.d/conslog		755 \
-	newsyslog.conf.d/conslog.conf \
-		$(SYSCONFDIR)/newsyslog.conf.d/conslog.conf		644 \
-	libexec/conslogctl	$(LIBEXECDIR)/conslogctl		755 \
-	systemd/conslog@.service $(SHAREDIR)/systemd/conslog@.service	644 \
-	systemd/conslet.socket	$(SHAREDIR)/systemd/conslet.socket	644 \
-	systemd/conslet@.service $(SHAREDIR)/systemd/conslet@.service	644 \
-	systemd/conslet-generator $(SHAREDIR)/systemd/conslet-generator	755 \
-	systemd/ports.sample	$(SHAREDIR)/systemd/ports.sample	644 \
-	logrotate.d/conslog	$(SHAREDIR)/logrotate.d/conslog		644 \
 	s6/conslog-pbx/run	$(SHAREDIR)/s6/conslog-pbx/run		755 \
 	s6/conslog-pbx/notification-fd \
 		$(SHAREDIR)/s6/conslog-pbx/notification-fd		644 \
 	s6/conslog-pbx/log/run	$(SHAREDIR)/s6/conslog-pbx/log/run	755 \
 	s6/conslet-pbx/run	$(SHAREDIR)/s6/conslet-pbx/run		755 \
 	tcpserver/rules.sample	$(SHAREDIR)/tcpserver/rules.sample	644
+FILES_FreeBSD = \
+	devd/conslet.conf	$(SYSCONFDIR)/devd/conslet.conf		644 \
+	rc.d/conslog		$(SYSCONFDIR)/rc.d/conslog		755 \
+	newsyslog.conf.d/conslog.conf \
+		$(SYSCONFDIR)/newsyslog.conf.d/conslog.conf		644 \
+	libexec/conslogctl	$(LIBEXECDIR)/conslogctl		755
+FILES_Linux = \
+	systemd/conslog@.service $(SHAREDIR)/systemd/conslog@.service	644 \
+	systemd/conslet.socket	$(SHAREDIR)/systemd/conslet.socket	644 \
+	systemd/conslet@.service $(SHAREDIR)/systemd/conslet@.service	644 \
+	systemd/conslet-generator $(SHAREDIR)/systemd/conslet-generator	755 \
+	systemd/ports.sample	$(SHAREDIR)/systemd/ports.sample	644 \
+	logrotate.d/conslog	$(SHAREDIR)/logrotate.d/conslog		644
+FILES_all =	$(FILES_FreeBSD) $(FILES_Linux)
+PLATFORM_FILES = $(FILES_common) $(FILES_$(PLATFORM))
 
 install-platform:
 	mkdir -p $(PLATFORM_DIRS)

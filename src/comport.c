@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -80,13 +81,21 @@ answer1(struct session *s, int cmd, int value)
 	answer(s, cmd + CP_REPLY, &v, 1);
 }
 
-/* Apply l; a change is noted for the log and the viewers. */
+/*
+ * Apply l; a change is noted for the log and the viewers, a setting the
+ * device has already is not. The client hears the outcome in the answer.
+ */
 static void
 apply(struct session *s, struct line *l, const char *what)
 {
-	if (line_setup(s->dev, l) == -1)
-		session_notice(s, "cannot set %s: %s", what, strerror(errno));
-	else
+	struct line	 was, now;
+
+	if (line_get(s->dev, &was) == -1 || line_setup(s->dev, l) == -1)
+		logit(LOG_NOTICE, "%s: cannot set %s: %s", s->con->name, what,
+		    strerror(errno));
+	else if (line_get(s->dev, &now) == 0 && (now.speed != was.speed ||
+	    now.databits != was.databits || now.parity != was.parity ||
+	    now.stopbits != was.stopbits || now.flow != was.flow))
 		session_note(s, "%s by %s", what, s->me.peer);
 }
 
@@ -183,8 +192,10 @@ modem(struct session *s, int bit, int on, int yes, int no)
 				s->tn.msaved = (s->tn.msaved & ~bit) |
 				    (before & bit);
 			}
-			session_note(s, "%s %s by %s", modem_name(bit),
-			    on ? "on" : "off", s->me.peer);
+			/* noted only when it changed */
+			if (before == -1 || ((before & bit) != 0) != on)
+				session_note(s, "%s %s by %s", modem_name(bit),
+				    on ? "on" : "off", s->me.peer);
 		}
 	}
 	/* a device without modem lines (a pty) has them as if on */

@@ -171,6 +171,23 @@ writer_lock(struct session *s, int force)
 	}
 }
 
+/* A viewer (-r) is told that it is one, and who writes, as it attaches. */
+static void
+viewer_hello(struct session *s)
+{
+	struct holder	 h;
+	char		 since[32];
+
+	if (s->con->key[0] != '\0' && lock_held(s->rundir, s->con->key, "w") &&
+	    lock_who(s->rundir, s->con, "w", &h) == 0) {
+		holder_since(&h, since, sizeof(since));
+		session_notice(s, "read-only: %s is in use by %s (pid %ld) "
+		    "since %s", s->con->name, h.peer, (long)h.pid, since);
+	} else
+		session_notice(s, "read-only: nobody has write access to %s",
+		    s->con->name);
+}
+
 /*
  * Reading the device ourselves, the locks cu, tip, minicom and picocom
  * look for. With a logger, the logger holds them for the console.
@@ -302,6 +319,7 @@ main(int argc, char *argv[])
 			break;
 		case 'E':
 			esc = -1;
+			s->quiet = 1;	/* an 8-bit clean pipe: no notices */
 			break;
 		case 'e':
 			esc = escape_char(optarg);
@@ -459,6 +477,8 @@ main(int argc, char *argv[])
 			    strerror(errno));
 	}
 	attach(s, uucpdir);
+	if (s->viewer)
+		viewer_hello(s);
 
 	/* the writer's line settings; a viewer leaves the line alone */
 	s->line = &line;

@@ -99,6 +99,7 @@ struct session {
 	char		 logger[NAME_LEN + 1]; /* the logger's console name */
 	int		 readonly;	/* typed bytes go nowhere */
 	int		 viewer;	/* -r: read-only for good */
+	int		 quiet;		/* -E: no notices, an 8-bit clean pipe */
 	size_t		 replay;	/* -h */
 	const struct line *line;	/* -s -c -x, for the writer */
 	int		 altbreak;	/* -A */

@@ -68,6 +68,17 @@ mode_of(const char *s, size_t n, int *writer)
 	return 0;
 }
 
+/* A join's mode: "w" or "r", then "q" for a quiet client. */
+static int
+join_mode_of(const char *s, size_t n, int *writer, int *quiet)
+{
+	if (n == 2 && s[1] == 'q') {
+		*quiet = 1;
+		n = 1;
+	}
+	return mode_of(s, n, writer);
+}
+
 /* A decimal count from 0 to max, no sign, no leading zeros but "0". */
 static int
 count_of(const char *s, size_t n, size_t max, size_t *v)
@@ -130,7 +141,7 @@ ctl_parse(const char *buf, size_t n, struct request *r, size_t maxreplay)
 	len = word(&p, &n, &w);
 	if (len == 4 && memcmp(w, "join", 4) == 0) {
 		len = word(&p, &n, &w);
-		if (mode_of(w, len, &r->writer) == -1)
+		if (join_mode_of(w, len, &r->writer, &r->quiet) == -1)
 			return r->type = REQ_BAD;
 		len = word(&p, &n, &w);
 		if (count_of(w, len, maxreplay, &r->replay) == -1)

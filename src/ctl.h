@@ -21,7 +21,8 @@
  * vouches for (peer credentials). No request names a pid.
  *
  *   conslet -> conslog
- *	join w|r REPLAY PEER	attach; "w" with the writer lock's descriptor
+ *	join w|r[q] REPLAY PEER	attach; "w" with the writer lock's descriptor;
+ *				"q": quiet, no notices in its output (-E)
  *	mode w|r		took (with the descriptor) or gave up writing
  *	replay N		the last N bytes again
  *	note TEXT		a BREAK or new line settings (the writer only)
@@ -30,6 +31,9 @@
  *	ok KEY			attached to device KEY, with the read end of
  *				the pipe the console's output comes through
  *	no REASON		refused
+ *
+ * A conslet that is not quiet sends the join of old, "join w" or "join r",
+ * so that a logger started before "q" existed still takes it.
  *
  * A writer proves what it claims by passing its writer lock's descriptor:
  * the logger checks that it is RUNDIR's lock file of its own device, and
@@ -56,6 +60,7 @@ enum {
 struct request {
 	int		 type;		/* REQ_* */
 	int		 writer;	/* join, mode: "w" */
+	int		 quiet;		/* join: "q", no notices */
 	size_t		 replay;	/* join, replay */
 	char		 text[CTL_TEXT]; /* join: the peer; note: the note */
 };

@@ -21,6 +21,11 @@
  * told how much it missed and goes on from the oldest byte held. Neither
  * the log nor any other subscriber waits for it.
  *
+ * Notices: a subscriber hears of the others (joins, leaves, takeovers) and
+ * of the writer's notes, but not of its own notes, which it has answered
+ * itself. A quiet one (conslet -E, an 8-bit clean pipe) hears nothing at
+ * all, not even what it skipped: that goes to syslog instead.
+ *
  * A conslet attaches by connecting to RUNDIR/NAME.sock and asking to join
  * (ctl.h); the logger answers with the read end of a pipe it made. The
  * connection is the subscriber's identity: the kernel tells its pid and
@@ -84,6 +89,7 @@ struct sub {
 	int		 fd;		/* its pipe; -1 until it joined */
 	long long	 joinby;	/* ms: when it must have joined */
 	int		 writer;
+	int		 quiet;		/* no notices in its pipe */
 	int		 blocked;	/* its pipe is full */
 	int		 midline;	/* the last byte it got was not LF */
 	int		 gone;
@@ -230,7 +236,7 @@ note(struct sub *s, uint64_t at, int front, const char *text)
 	struct note	*n;
 	int		 len;
 
-	if (s->fd == -1)
+	if (s->fd == -1 || s->quiet)
 		return;
 	if (s->nnotes == NOTES) {
 		if (!front)
@@ -369,6 +375,7 @@ join(struct sub *s, const struct request *r)
 	strlcpy(s->peer, r->text, sizeof(s->peer));
 	s->pos = ring_replay(ring, r->replay);
 	s->writer = 0;
+	s->quiet = r->quiet;
 	if (r->writer && !holds_writer(s)) {
 		bad(s, "a claim of write access");
 		note(s, ring->head, 0, "read-only: the writer lock is not "
@@ -378,8 +385,9 @@ join(struct sub *s, const struct request *r)
 	    "" : " (read-only)");
 	if (r->writer && holds_writer(s))
 		take_write(s);
-	logit(LOG_INFO, "%s joined%s, pid %ld", s->peer,
-	    s->writer ? "" : " (read-only)", (long)s->pid);
+	logit(LOG_INFO, "%s joined%s%s, pid %ld", s->peer,
+	    s->writer ? "" : " (read-only)", s->quiet ? " (quiet)" : "",
+	    (long)s->pid);
 	who();
 }
 
@@ -479,7 +487,7 @@ request(struct sub *s, const char *msg, size_t len)
 			log_dropped(s);
 		strlcpy(text, r.text, sizeof(text));
 		onnote(text);
-		tell_all(NULL, "%s", text);
+		tell_all(s, "%s", text);	/* it answered its client itself */
 		break;
 	case REQ_REPLAY:
 		s->pos = ring_replay(ring, r.replay);
@@ -588,6 +596,9 @@ sub_write(struct sub *s)
 			snprintf(text, sizeof(text), "%llu bytes skipped",
 			    (unsigned long long)(oldest - s->pos));
 			s->pos = oldest;
+			if (s->quiet)
+				logit(LOG_WARNING, "%s: %s for %s, pid %ld",
+				    lname, text, s->peer, (long)s->pid);
 			note(s, oldest, 1, text);
 		}
 		if (s->nnotes > 0 && s->notes[0].at <= s->pos) {

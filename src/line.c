@@ -22,6 +22,9 @@
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/sysmacros.h>	/* Linux: major() */
+#endif
 
 #include <ctype.h>
 #include <errno.h>
@@ -203,15 +206,36 @@ line_setup(int fd, const struct line *l)
 	return tcsetattr(fd, TCSANOW, &t);
 }
 
+#ifdef __linux__
+/*
+ * Linux: a pty takes a BREAK, tcsendbreak and TIOCSBRK succeed, and
+ * nothing reaches the other side (the pty driver has no break_ctl). Its
+ * slaves have the UNIX98 majors 136 to 143, or 3 for the old BSD ptys.
+ */
+static int
+ignores_break(int fd)
+{
+	struct stat	 st;
+
+	if (fstat(fd, &st) == -1 || !S_ISCHR(st.st_mode))
+		return 0;
+	return (major(st.st_rdev) >= 136 && major(st.st_rdev) <= 143) ||
+	    major(st.st_rdev) == 3;
+}
+#else
+/* FreeBSD's nmdm(4) and ptys say ENOTTY themselves. */
+#define ignores_break(fd)	0
+#endif
+
 /*
  * Send a BREAK, or say that the caller must send the alternate break
  * sequence instead: always with alt, and where the driver cannot break
- * (nmdm(4) answers ENOTTY).
+ * (nmdm(4) answers ENOTTY, a Linux pty would take it and do nothing).
  */
 int
 line_break(int fd, int alt)
 {
-	if (alt)
+	if (alt || ignores_break(fd))
 		return BRK_ALT;
 	if (tcsendbreak(fd, 0) == 0)
 		return BRK_SENT;
@@ -253,6 +277,10 @@ line_get(int fd, struct line *l)
 int
 line_break_hold(int fd, int on)
 {
+	if (ignores_break(fd)) {
+		errno = ENOTTY;
+		return -1;
+	}
 	return ioctl(fd, on ? TIOCSBRK : TIOCCBRK);
 }
 

@@ -129,6 +129,8 @@ session_notice(struct session *s, const char *fmt, ...)
 	va_list	 ap;
 	int	 n;
 
+	if (s->quiet)		/* -E: nothing but the console's bytes */
+		return;
 	va_start(ap, fmt);
 	n = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);

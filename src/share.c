@@ -146,8 +146,8 @@ share_join(struct session *s, char *why, size_t len)
 	}
 	msg_vis(peer, sizeof(peer), s->me.peer, strlen(s->me.peer));
 	peer[CTL_TEXT - 1] = '\0';
-	if (ctl_send(s->ctl, -1, "join %c %zu %s", s->readonly ? 'r' : 'w',
-	    s->replay, peer) == -1) {
+	if (ctl_send(s->ctl, -1, "join %c%s %zu %s", s->readonly ? 'r' : 'w',
+	    s->quiet ? "q" : "", s->replay, peer) == -1) {
 		snprintf(why, len, "%s", strerror(errno));
 		r = gone(errno) ? -2 : -1;
 		goto fail;

@@ -15,12 +15,14 @@ done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/conslet-demo.XXXXXX") || exit 1
 mkdir "$tmp/consoles" "$tmp/run" "$tmp/log"
-guest='' logger='' server=''
+guest='' logger='' server='' tserver=''
 
 cleanup() {
 	trap - EXIT INT TERM
-	# The sessions first: conslet processes tcpserver started.
-	[ -z "$server" ] || kill $(pgrep -P "$server") "$server" 2>/dev/null
+	# The sessions first: conslet processes the tcpservers started.
+	for s in $server $tserver; do
+		kill $(pgrep -P "$s") "$s" 2>/dev/null
+	done
 	[ -z "$logger" ] || kill "$logger" 2>/dev/null
 	[ -z "$guest" ] || kill "$guest" 2>/dev/null
 	wait
@@ -51,25 +53,36 @@ waitfile "$tmp/guest" '^ready '
 logger=$!
 waitfile "$tmp/ready" '^$'
 
-# -1 prints the port the kernel chose; -H -R -l 0: no DNS or ident lookups.
+# Two ports: raw, and telnet (-t) for a person at a terminal.  -1 prints
+# the port the kernel chose; -H -R -l 0: no DNS or ident lookups.
 tcpserver -1 -H -R -l 0 127.0.0.1 0 "$conslet" -C "$tmp/consoles" \
     -R "$tmp/run" demo >"$tmp/port" </dev/null &
 server=$!
+tcpserver -1 -H -R -l 0 127.0.0.1 0 "$conslet" -C "$tmp/consoles" \
+    -R "$tmp/run" -t demo >"$tmp/tport" </dev/null &
+tserver=$!
 waitfile "$tmp/port" '^[0-9][0-9]*$'
+waitfile "$tmp/tport" '^[0-9][0-9]*$'
 port=$(head -n 1 "$tmp/port")
+tport=$(head -n 1 "$tmp/tport")
 
 cat <<EOF
 The console "demo" (a simulated guest on $(sed -n 's/^ready //p' "$tmp/guest"))
-is served on 127.0.0.1:$port.
+is served on 127.0.0.1, port $tport (telnet) and port $port (raw).
+Log in with any name and password. From a terminal:
 
-    nc 127.0.0.1 $port      connect; log in with any name and password
-    ~.                      at the start of a line: leave
-    ~?                      the other escapes
+    telnet 127.0.0.1 $tport
+    socat -,raw,echo=0,escape=0x1d TCP:127.0.0.1:$port
+
+Keys go to the guest as typed, Ctrl-C included. At the start of a line
+~. leaves and ~? lists the other escapes. (Plain nc on the raw port is
+for scripts: in a terminal it echoes twice, shows the password and dies
+on Ctrl-C; there use: stty raw -echo; nc 127.0.0.1 $port; stty sane.)
 
 The guest's boot messages were printed before anyone connected: the logger
-kept them, so you see them first. A second nc meanwhile joins read-only,
-with the recent output replayed; ~f there takes write access. Everything
-the guest prints is in $tmp/log/demo.log.
+kept them, so you see them first. A second client meanwhile joins
+read-only, with the recent output replayed; ~f there takes write access.
+Everything the guest prints is in $tmp/log/demo.log.
 Ctrl-C stops the demo.
 EOF
 

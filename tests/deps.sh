@@ -23,11 +23,12 @@ pkg-config	cmd:pkg-config				pkg-config	pkgconf
 libbsd		pc:libbsd-overlay			libbsd-dev	-
 tcpserver	cmd:tcpserver				ucspi-tcp	ucspi-tcp
 nc		nc:					netcat-openbsd	-
-pgrep		cmd:pgrep				procps		-'
+pgrep		cmd:pgrep				procps		-
+socat		cmd:socat				socat		socat
+telnet		cmd:telnet				telnet		-'
 needs_check="$needs_demo"'
 bats		cmd:bats				bats		bats-core
 inetd		file:/usr/sbin/inetd			openbsd-inetd	-
-socat		cmd:socat				socat		socat
 systemd-socket-activate	cmd:systemd-socket-activate	systemd		-
 tmux		cmd:tmux				tmux		tmux
 strace		cmd:strace				strace		-
@@ -36,7 +37,6 @@ bmake		cmd:bmake				bmake		-
 script		cmd:script				bsdutils	-
 python3		cmd:python3				python3		python3
 unshare		cmd:unshare				util-linux	-
-telnet		cmd:telnet				telnet		-
 expect		cmd:expect				expect		expect
 kermit		cmd:kermit				ckermit		ckermit
 pyserial	py:serial				python3-serial	py311-pyserial
@@ -48,19 +48,19 @@ flock		cmd:flock				util-linux	-
 shellcheck	cmd:shellcheck				shellcheck	hs-ShellCheck
 systemd-analyze	cmd:systemd-analyze			systemd		-
 logrotate	file:/usr/sbin/logrotate		logrotate	-
-s6		cmd:s6-supervise			s6		s6'
+s6		cmd:s6-supervise			s6		s6
+conserver	file:/usr/sbin/conserver		conserver-server	conserver-com
+console		cmd:console				conserver-client	conserver-com'
 needs_valgrind="$needs_check"'
 valgrind	cmd:valgrind				valgrind	valgrind'
 needs_fuzz='clang		cmd:clang-14				clang-14	-
 libFuzzer	fuzzer:clang-14				libclang-rt-14-dev	-'
 needs_bench="$needs_demo"'
-socat		cmd:socat				socat		socat
 ser2net		cmd:ser2net				ser2net		ser2net'
 # The guest test boots a Debian kernel (fetched with apt-get download,
 # never installed) with a busybox initramfs: Linux only.
 needs_guest="$needs_demo"'
 bats		cmd:bats				bats		bats-core
-socat		cmd:socat				socat		socat
 python3		cmd:python3				python3		python3
 qemu		cmd:qemu-system-x86_64			qemu-system-x86	-
 busybox		static:/bin/busybox			busybox-static	-

@@ -175,7 +175,9 @@ _reopened_is() {
 	vpid=$(session_pid)
 	wait_who pbx 1
 	: >"$T/want"
-	: >"$T/want-v"
+	# a viewer is told first what it is
+	printf '[conslet: read-only: nobody has write access to pbx]\r\n' \
+	    >"$T/want-v"
 	for i in $(seq 1 50); do
 		line="cycle $i of 50: the guest prints this once"
 		guest_print pbx "$line"$'\r\n'

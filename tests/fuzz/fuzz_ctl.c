@@ -61,10 +61,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case REQ_JOIN:
 		check_text(r.text);
 		assert(r.replay <= MAXREPLAY);
-		n = snprintf(out, sizeof(out), "join %c %zu %s",
-		    r.writer ? 'w' : 'r', r.replay, r.text);
+		n = snprintf(out, sizeof(out), "join %c%s %zu %s",
+		    r.writer ? 'w' : 'r', r.quiet ? "q" : "", r.replay, r.text);
 		break;
 	case REQ_MODE:
+		assert(!r.quiet);
 		n = snprintf(out, sizeof(out), "mode %c", r.writer ? 'w' : 'r');
 		break;
 	case REQ_REPLAY:
@@ -85,6 +86,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(n > 0 && (size_t)n < sizeof(out));
 		assert(ctl_parse(out, n, &again, MAXREPLAY) == type);
 		assert(again.writer == r.writer && again.replay == r.replay &&
+		    again.quiet == r.quiet &&
 		    strcmp(again.text, r.text) == 0);
 		/* no NUL, no control byte was accepted from the input */
 		assert(memchr(copy, '\0', size) == NULL);

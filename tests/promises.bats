@@ -1,0 +1,505 @@
+#!/usr/bin/env bats
+# What the README promises, held to it: nothing added to the stream of a
+# client that asked for none (pyserial through the logger, conserver in
+# front of conslet), a BREAK that says what reached the guest, a viewer
+# told what it is, the demo's and the manual's commands as they work for
+# a person, and make install as each system wants it.
+
+# shellcheck disable=SC2154
+# (PORT_w, PORT_v, PORT_f and PORT_q are set by serve_as.)
+
+setup() {
+	load helpers
+	load logger
+	common_setup
+}
+
+teardown() {
+	common_teardown
+}
+
+# pyserial: Debian's python3-serial is for /usr/bin/python3.
+PY=/usr/bin/python3
+
+need_pyserial() {
+	"$PY" -c 'import serial.rfc2217' 2>/dev/null ||
+		skip "pyserial (python3-serial) is not installed"
+}
+
+# lacks FILE STRING: FILE does not contain the fixed STRING (a bare
+# "! grep" does not fail a bats test).
+lacks() {
+	if grep -a -q -F -e "$2" -- "$1"; then
+		echo "expected no \"$2\" in $1; it has:" >&2
+		grep -a -F -e "$2" -- "$1" | head -n 5 >&2
+		return 1
+	fi
+}
+
+# py_run ARGS...: $PY with the test's limit, on a script from stdin.
+py_run() {
+	env WAIT_TIMEOUT="$WAIT_TIMEOUT" timeout $((WAIT_TIMEOUT * 6)) \
+	    "$PY" - "$@" 3>&-
+}
+
+# --- Notices: none for a client that asked for none -----------------------
+
+# The pyserial session of the notice tests: open at 9600, set the speed to
+# 115200, set it again, the stop bits to 2 and back (each a whole
+# reconfiguration: pyserial sends every setting again), a BREAK, a viewer
+# that joins and leaves, a line from the guest; then 256 bytes echoed.
+# Everything read goes to $T/py.read. BASE: how many others are attached.
+_pyserial_session() {
+	py_run "$PORT_w" "$PORT_v" "$T/run/pbx.who" "$T/pbx.out" \
+	    "$T/py.read" "${1:-0}" <<'EOF'
+import os, socket, sys, time
+import serial
+
+port, vport, who, guest, out = sys.argv[1:6]
+base = int(sys.argv[6])
+limit = float(os.environ["WAIT_TIMEOUT"])
+got = bytearray()
+
+def attached():
+    try:
+        return sum(1 for l in open(who) if l.strip())
+    except OSError:
+        return 0
+
+def wait(what, cond):
+    end = time.monotonic() + limit
+    while not cond():
+        if time.monotonic() > end:
+            sys.exit("gave up waiting for " + what)
+        time.sleep(0.01)
+
+def read_until(marker):
+    end = time.monotonic() + limit
+    while marker not in got:
+        if time.monotonic() > end:
+            sys.exit("no %r in what was read: %r" % (marker, bytes(got[-300:])))
+        got.extend(ser.read(ser.in_waiting or 1))
+
+# ign_set_control: a pty cannot hold a BREAK; it is sent as CR ~ ^B and
+# the line is answered not in BREAK, which pyserial would call a refusal
+ser = serial.serial_for_url("rfc2217://127.0.0.1:%s?ign_set_control" % port,
+                            baudrate=9600, timeout=0.2)
+ser.baudrate = 115200
+ser.baudrate = 115200
+ser.stopbits = serial.STOPBITS_TWO
+ser.stopbits = serial.STOPBITS_ONE
+ser.send_break(0.1)
+v = socket.create_connection(("127.0.0.1", int(vport)))
+wait("the viewer to attach", lambda: attached() == base + 2)
+v.close()
+wait("the viewer to leave", lambda: attached() == base + 1)
+# notices are due where they were made: all are before this line
+with open(guest, "wb") as g:
+    g.write(b"guest line after all that\r\n")
+read_until(b"guest line after all that\r\n")
+data = bytes(range(256))
+ser.write(data)
+n = len(got)
+read_until(data)
+ser.close()
+open(out, "wb").write(got)
+print("read %d bytes" % len(got))
+EOF
+}
+
+@test "pyserial through conslog on a -t -p -E port reads not one notice byte; the log keeps its notes, one per change" {
+	need_pyserial
+	start_guest pbx -e
+	start_logger pbx
+	serve_as w -t -p -E pbx
+	serve_as v -r pbx
+	run _pyserial_session
+	echo "$output"
+	[ "$status" -eq 0 ]
+	echo "pyserial read:"
+	od -c "$T/py.read" | head -n 20
+	lacks "$T/py.read" 'conslet'
+	lacks "$T/py.read" '[conslog'
+	# what it read is the guest's: a line, the echo of CR ~ ^B, the data
+	grep -a -q -F "guest line after all that" "$T/py.read"
+	cat "$LOGGER_LOG"
+	# the log has each change once: settings that did not change are
+	# not noted, however often pyserial sends them
+	[ "$(count_of "$LOGGER_LOG" "speed 115200 by")" -eq 1 ]
+	[ "$(count_of "$LOGGER_LOG" "stop bits 2 by")" -eq 1 ]
+	[ "$(count_of "$LOGGER_LOG" "stop bits 1 by")" -eq 1 ]
+	[ "$(count_of "$LOGGER_LOG" "data bits")" -eq 0 ]
+	[ "$(count_of "$LOGGER_LOG" "parity")" -eq 0 ]
+	[ "$(count_of "$LOGGER_LOG" "flow control")" -eq 0 ]
+	grep -a -q -F "BREAK sent as CR ~ ^B by" "$LOGGER_LOG"
+}
+
+@test "-t -p without -E: pyserial's own changes are answered in the protocol, not in its stream; a viewer hears of them" {
+	need_pyserial
+	start_guest pbx -e
+	start_logger pbx
+	serve_as w -t -p pbx
+	serve_as v -r pbx
+	serve_as q -r pbx
+	client_start watch "$PORT_q"
+	wait_who pbx 1
+	run _pyserial_session 1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	od -c "$T/py.read" | head -n 20
+	# its own: none; the viewer's join and leave: told (no -E)
+	lacks "$T/py.read" 'speed'
+	lacks "$T/py.read" 'stop bits'
+	lacks "$T/py.read" 'BREAK'
+	lacks "$T/py.read" " by 127.0.0.1:"
+	grep -a -q -F ' joined (read-only)]' "$T/py.read"
+	# a person watching hears of each change, once
+	wait_file_contains "$T/watch.recv" "guest line after all that"
+	cat "$T/watch.recv"
+	[ "$(count_of "$T/watch.recv" "speed 115200 by")" -eq 1 ]
+	[ "$(count_of "$T/watch.recv" "stop bits 2 by")" -eq 1 ]
+	[ "$(count_of "$T/watch.recv" "data bits")" -eq 0 ]
+}
+
+@test "-E: joins, leaves, takeovers and a read-only start add nothing to the stream" {
+	start_guest pbx
+	start_logger pbx
+	serve_as w -E pbx
+	serve_as v -r pbx
+	serve_as f -f pbx
+	client_start a "$PORT_w"
+	wait_who pbx 1
+	# a second client of the -E port: read-only, and not told so
+	client_start b "$PORT_w"
+	wait_who pbx 2
+	client_start v "$PORT_v"
+	wait_who pbx 3
+	client_close v
+	wait_who pbx 2
+	# a takeover: a is read-only now, and not told either
+	client_start f "$PORT_f"
+	wait_listed pbx "in use by $(re_quote "$(peer_of f)") .*"
+	printf 'the guest, after all that\r\n' >"$T/expected"
+	guest_print_file pbx "$T/expected"
+	wait_file_contains "$T/f.recv" "the guest, after all that"
+	wait_file_size "$T/a.recv" 27
+	wait_file_size "$T/b.recv" 27
+	assert_same_bytes "$T/expected" "$T/a.recv"
+	assert_same_bytes "$T/expected" "$T/b.recv"
+	# a client without -E hears what it did
+	grep -a -q -F "[conslet: write access taken by" "$T/f.recv"
+	# what a was typing goes nowhere now: it is read-only
+	client_send a 'typed by a'
+	client_send f $'typed by f\r'
+	wait_file_size "$T/pbx.rec" 11
+	rec_is pbx 'typed by f\r'
+}
+
+@test "-E: a viewer that falls the ring behind is not told in its stream; conslog logs the skip" {
+	start_guest pbx
+	start_logger pbx
+	serve_as v -r -h 0 pbx
+	serve_as q -r -E -h 0 pbx
+	client_start a "$PORT_v"
+	client_start s "$PORT_q"
+	wait_who pbx 2
+	stalled=$(client_pid s)
+	kill -STOP "$stalled"
+	size=8388608
+	marker="==end of the stream $RANDOM$RANDOM=="
+	random_bytes "$T/data" $((size - ${#marker}))
+	printf '%s' "$marker" >>"$T/data"
+	guest_print_paced pbx "$T/data" "$T/a.recv" 3>&- &
+	writer=$!
+	track_pid "$writer"
+	wait_pid_gone -t 120 "$writer"
+	wait_file_contains -t 60 "$T/a.recv" "$marker"
+	kill -CONT "$stalled"
+	wait_file_contains -t 60 "$T/s.recv" "$marker"
+	# the stalled one missed bytes, and its stream says nothing of it
+	[ "$(_file_size "$T/s.recv")" -lt "$size" ]
+	lacks "$T/s.recv" "[conslet:"
+	lacks "$T/s.recv" "bytes skipped"
+	grep -E "bytes skipped for 127\.0\.0\.1:[0-9]+, pid [0-9]+" "$LOGGER_ERR"
+	# the one that kept up got it all
+	check_stream "$T/data" "$T/a.recv"
+}
+
+# --- BREAK: what reached the guest -----------------------------------------
+
+@test "on a Linux pty ~B sends CR ~ ^B and says so; tcsendbreak, which a pty ignores, is not called" {
+	require strace
+	start_guest pbx
+	# LeakSanitizer cannot work under ptrace: no leak check here
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
+	    CONSLET=$(command -v strace) start_tcpserver -f -qq -o "$T/trace" \
+	    -e trace=ioctl "$CONSLET" -C "$T/consoles" -R "$T/run" pbx
+	client_start c "$PORT"
+	client_send c $'\r~B'
+	wait_file_contains "$T/c.recv" "[conslet: BREAK sent as CR ~ ^B]"
+	lacks "$T/c.recv" "[conslet: BREAK sent]"
+	if grep -E 'ioctl\([0-9]+, TCSBRK' "$T/trace"; then false; fi
+	wait_file_size "$T/pbx.rec" 4
+	rec_is pbx '\r\r~\002'
+}
+
+@test "on a Linux pty an RFC 2217 BREAK (pyserial send_break) reaches the guest as CR ~ ^B" {
+	need_pyserial
+	start_guest pbx
+	serve -t -p pbx
+	run py_run "$PORT" <<'EOF'
+import sys
+import serial
+ser = serial.serial_for_url(
+    "rfc2217://127.0.0.1:%s?ign_set_control" % sys.argv[1],
+    baudrate=115200, timeout=1)
+ser.send_break(0.1)
+ser.close()
+EOF
+	echo "$output"
+	[ "$status" -eq 0 ]
+	wait_file_size "$T/pbx.rec" 3
+	rec_is pbx '\r~\002'
+	grep -q "BREAK sent as CR ~ ^B by" "$SERVER_ERR"
+}
+
+# --- A viewer knows it is one ----------------------------------------------
+
+@test "a -r viewer is told on attach that it is read-only and who writes" {
+	start_guest pbx
+	start_logger pbx
+	serve_as w pbx
+	serve_as v -r pbx
+	# nobody writes yet
+	client_start v1 "$PORT_v"
+	wait_file_contains "$T/v1.recv" \
+	    "[conslet: read-only: nobody has write access to pbx]"
+	client_start a "$PORT_w"
+	wait_who pbx 2
+	peer=$(peer_of a)
+	client_start v2 "$PORT_v"
+	wait_file_contains "$T/v2.recv" "[conslet: read-only: pbx is in use by"
+	has_line "$T/v2.recv" "\[conslet: read-only: pbx is in use by $(re_quote "$peer") \(pid [0-9]+\) since [0-9:]+\]"
+	# the notice comes first, before the replay
+	head -c 20 "$T/v2.recv" | grep -q -F "[conslet: read-only"
+	# with -E, not a byte
+	serve_as q -r -E pbx
+	client_start q "$PORT_q"
+	wait_who pbx 4
+	guest_print pbx $'after the viewers came\r\n'
+	wait_file_contains "$T/q.recv" "after the viewers came"
+	lacks "$T/q.recv" "[conslet:"
+}
+
+# --- The manuals' examples ---------------------------------------------------
+
+@test "the manuals' examples render as they are written (mandoc -T ascii), which lint does not check" {
+	require mandoc
+	run python3 "$TOP/tests/mancheck.py" "$TOP/man/conslet.8" \
+	    "$TOP/man/conslog.8"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "the tcprules example, as conslet.8 renders it, makes the rules it shows" {
+	require mandoc tcprules
+	mandoc -T ascii "$TOP/man/conslet.8" | sed 's/.\x08//g' |
+	    sed -n "s/^ *# \(printf '127\.0\.0\.1:allow.*\)\$/\1/p" >"$T/example"
+	cat "$T/example"
+	[ "$(wc -l <"$T/example")" -eq 1 ]
+	(cd "$T" && sh "$T/example")
+	printf '127.0.0.1:allow\n192.0.2.:allow\n:deny\n' >"$T/expected"
+	assert_same_bytes "$T/expected" "$T/rules"
+	tcprules "$T/rules.cdb" "$T/rules.tmp" <"$T/rules"
+	[ -s "$T/rules.cdb" ]
+}
+
+# --- The demo, as a person uses it -----------------------------------------
+
+# start_demo: tests/demo.sh, its banner in $T/demo.out once it is up.
+start_demo() {
+	require tcpserver
+	_spawn "$T/demo.out" "$T/demo.err" env TMPDIR="$T" \
+	    CONSLOG="${CONSLOG:-$TOP/src/conslog}" sh "$TOP/tests/demo.sh"
+	wait_file_contains "$T/demo.out" "Ctrl-C stops the demo." || {
+		cat "$T/demo.err" >&2
+		return 1
+	}
+	cat "$T/demo.out"
+}
+
+# banner_command WORD: the command line of the banner that starts with WORD.
+banner_command() {
+	sed -n "s/^ *\($1 .*\)\$/\1/p" "$T/demo.out" | head -n 1 | grep .
+}
+
+# login_as_person COMMAND: tests/demo-login.exp on COMMAND.
+login_as_person() {
+	run env CONSLET_TESTDIR="$T" timeout 60 expect -f \
+	    "$TOP/tests/demo-login.exp" "$1" "$T/terminal.log" 3>&-
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "demo: the banner's telnet command logs a person in: one echo, no password shown, Ctrl-C to the guest, ~. ends telnet" {
+	require telnet expect
+	start_demo
+	cmd=$(banner_command telnet)
+	echo "banner: $cmd"
+	login_as_person "$cmd"
+}
+
+@test "demo: the banner's socat command on the raw port works the same for a person" {
+	require socat expect
+	start_demo
+	cmd=$(banner_command socat)
+	echo "banner: $cmd"
+	case $cmd in *,raw,*echo=0*) ;; *) false ;; esac
+	login_as_person "$cmd"
+}
+
+@test "demo-login.exp fails plain nc in a terminal: the name echoed twice" {
+	require expect
+	start_demo
+	port=$(sed -n 's/.*port \([0-9]*\) (raw).*/\1/p' "$T/demo.out")
+	run env CONSLET_TESTDIR="$T" timeout 60 expect -f \
+	    "$TOP/tests/demo-login.exp" "nc 127.0.0.1 $port" "$T/terminal.log" 3>&-
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"FAILED: the name echoed other than once"* ]]
+}
+
+@test "demo: the banner names no bare nc command for a terminal" {
+	start_demo
+	if grep -E '^ +nc ' "$T/demo.out"; then false; fi
+}
+
+# --- conserver in front of conslet -------------------------------------------
+
+# start_conserver PROTOCOL PORT: conserver (Debian's conserver-server) with
+# one console, pbx, of type host on 127.0.0.1:PORT speaking PROTOCOL (raw
+# or telnet), keeping its own log, $T/cs/pbx.log; it listens on
+# 127.0.0.1:$CS_PORT.  As root it would write /run/conserver: it gets a
+# /run of its own.
+start_conserver() {
+	require conserver console unshare
+	[ "$(id -u)" = 0 ] || skip "conserver's test runs it as root"
+	mkdir -p "$T/cs" "$T/cs.run"
+	CS_PORT=$(free_port) || return 1
+	cat >"$T/cs/conserver.cf" <<CF
+config * {
+	defaultaccess rejected;
+}
+default * {
+	logfile $T/cs/&.log;
+	timestamp "";
+	rw *;
+	master 127.0.0.1;
+}
+console pbx {
+	type host;
+	host 127.0.0.1;
+	port $2;
+	protocol $1;
+}
+access * {
+	trusted 127.0.0.1;
+}
+CF
+	: >"$T/cs/conserver.passwd"
+	conserver -S -C "$T/cs/conserver.cf" -P "$T/cs/conserver.passwd" \
+	    >"$T/conserver-check.out" 2>&1 || {
+		cat "$T/conserver-check.out" >&2
+		return 1
+	}
+	_spawn "$T/conserver.out" "$T/conserver.err" unshare --mount \
+	    --propagation private -- sh -c \
+	    'mount --bind "$1" /run && shift && exec "$@"' sh "$T/cs.run" \
+	    conserver -C "$T/cs/conserver.cf" -P "$T/cs/conserver.passwd" \
+	    -M 127.0.0.1 -p "$CS_PORT"
+	CS_PID=$SPAWN_PID
+	wait_listen "$CS_PORT" || {
+		cat "$T/conserver.err" >&2
+		return 1
+	}
+}
+
+# console_types TEXT: conserver's client, console, attaches to pbx, types
+# TEXT and Return, and leaves with its escape, ^Ec.
+console_types() {
+	run env CONSLET_TESTDIR="$T" timeout 30 expect -c "
+set timeout 10
+spawn console -M 127.0.0.1 -p $CS_PORT pbx
+expect {
+	-ex {for help]} {}
+	timeout { puts \"FAILED: console did not attach\"; exit 1 }
+}
+send -- {$1}
+send \"\\r\"
+sleep 0.5
+send \"\\005c.\"
+expect {
+	eof {}
+	timeout { puts \"FAILED: console did not leave\"; exit 1 }
+}" 3>&-
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+# conserver_recipe PROTOCOL CONSLET-OPTIONS...: the README's recipe: the
+# guest prints its banner, logged; conslet OPTIONS serves the console
+# through conslog, with conserver in front speaking PROTOCOL; a viewer
+# comes and goes, conserver's session is cut and it reconnects, and a
+# person types through conserver's console.
+conserver_recipe() {
+	local proto=$1
+	shift
+	start_guest pbx
+	start_logger pbx
+	guest_print pbx $'boot banner of the guest\r\n'
+	wait_file_contains "$LOGGER_LOG" "boot banner of the guest"
+	serve_as w "$@" pbx
+	serve_as v -r pbx
+	start_conserver "$proto" "$PORT_w"
+	wait_who pbx 1
+	guest_print pbx $'first line live\r\n'
+	wait_file_contains "$T/cs/pbx.log" "first line live"
+	# a viewer comes and goes
+	client_start v "$PORT_v"
+	wait_who pbx 2
+	client_close v
+	wait_who pbx 1
+	# conserver's session ends, as when a network drops; it reconnects
+	on_server w
+	kill -TERM "$(session_pid 1)"
+	session_pid 2 >/dev/null
+	wait_who pbx 1
+	guest_print pbx $'second line live\r\n'
+	wait_file_contains "$T/cs/pbx.log" "second line live"
+	console_types "typed through conserver"
+	wait_file_size "$T/pbx.rec" 24
+	# console sends Return as the terminal gives it (LF under expect)
+	[ "$(head -c 23 "$T/pbx.rec")" = "typed through conserver" ]
+	case $(tail -c 1 "$T/pbx.rec" | od -An -tx1 | tr -d ' ') in
+	0d | 0a) ;;
+	*) false ;;
+	esac
+	echo "conserver's log:"
+	od -c "$T/cs/pbx.log" | tail -n 20
+}
+
+@test "conserver (type host, protocol raw) on a raw -E -h 0 port through conslog: its log has each live line once and nothing of conslet's" {
+	conserver_recipe raw -E -h 0
+	lacks "$T/cs/pbx.log" "[conslet"
+	lacks "$T/cs/pbx.log" "boot banner of the guest"
+	[ "$(count_of "$T/cs/pbx.log" "first line live")" -eq 1 ]
+	[ "$(count_of "$T/cs/pbx.log" "second line live")" -eq 1 ]
+}
+
+@test "conserver (type host, protocol telnet) on a -t -E -h 0 port through conslog: the same, through telnet" {
+	conserver_recipe telnet -t -E -h 0
+	lacks "$T/cs/pbx.log" "[conslet"
+	lacks "$T/cs/pbx.log" "boot banner of the guest"
+	[ "$(count_of "$T/cs/pbx.log" "first line live")" -eq 1 ]
+	[ "$(count_of "$T/cs/pbx.log" "second line live")" -eq 1 ]
+}
