@@ -33,8 +33,17 @@ set_lines() {
 	echo "$1" >"$T/lines.new" && mv "$T/lines.new" "$T/lines"
 }
 
+# start_serial_logger NAME [OPTIONS]: conslog seeing the pty as the serial
+# port that the conslets of serve_lines see (the same device numbers, so
+# the same lock names).
+start_serial_logger() {
+	LD_PRELOAD=$TOP/tests/serialshim.so \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	    start_logger "$@"
+}
+
 # serve_lines [serve_as ID] ARGS...: conslet ARGS under tcpserver on a
-# device with modem lines (the shim).
+# device with modem lines and BREAK, as a serial port has (the shims).
 serve_lines() {
 	local how=serve
 	if [ "$1" = serve_as ]; then
@@ -43,7 +52,7 @@ serve_lines() {
 	fi
 	# shellcheck disable=SC2086
 	MODEM_LINES=$T/lines MODEM_OUT=$T/out \
-	    LD_PRELOAD=$TOP/tests/modemshim.so \
+	    LD_PRELOAD="$TOP/tests/modemshim.so $TOP/tests/serialshim.so" \
 	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
 	    $how "$@"
 }
@@ -78,7 +87,7 @@ pyserial_lines() {
 	py=$(pyserial_python) || skip "pyserial (python3-serial) is not installed"
 	set_lines $((CD | CTS))
 	start_guest pbx
-	[ "$with" != logger ] || start_logger pbx
+	[ "$with" != logger ] || start_serial_logger pbx
 	serve_lines -t -p pbx
 	run env WAIT_TIMEOUT="$WAIT_TIMEOUT" timeout 120 "$py" - "$PORT" \
 	    "$T/lines" "$opts" 3>&- <<'EOF'
@@ -346,7 +355,7 @@ HOLD='\377\373\054\377\372\054\005\005\377\360\377\372\054\005\011\377\360\377\3
 
 @test "with a logger: the BREAK a client left on is let go, and the log says so after its BREAK on" {
 	start_guest pbx
-	start_logger pbx
+	start_serial_logger pbx
 	serve_lines -t -p pbx
 	client_start c "$PORT"
 	wait_file_size "$T/c.recv" 15
@@ -365,9 +374,9 @@ HOLD='\377\373\054\377\372\054\005\005\377\360\377\372\054\005\011\377\360\377\3
 
 @test "write access taken: the BREAK, DTR and RTS the writer set are undone, and it is told why RFC 2217 is refused now" {
 	start_guest pbx
-	start_logger pbx
+	start_serial_logger pbx
 	serve_lines serve_as w -t -p pbx
-	serve_as f -f pbx
+	serve_lines serve_as f -f pbx
 	client_start w "$PORT_w"
 	wait_file_size "$T/w.recv" 15
 	peer=$(peer_of w)

@@ -238,16 +238,17 @@ print(\"nonblock\", fcntl.fcntl(0, fcntl.F_GETFL) & os.O_NONBLOCK != 0)" >&2' \
 	printf '~B%.0s' $(seq 1 10000) >"$T/breaks"
 	client_send_file c "$T/breaks"
 	type_sync c ""
-	# the BREAKs themselves were all sent: more than the notes allow
-	sent=$(count_of "$T/c.recv" "[conslet: BREAK sent]")
+	# the BREAKs themselves (on a pty, CR ~ ^B) were all sent: more than
+	# the notes allow
+	sent=$(count_of "$T/c.recv" "[conslet: BREAK sent as CR ~ ^B]")
 	echo "$sent BREAK sent notices came back"
 	[ "$sent" -gt 100 ]
 	client_close c
 	[ "$(session_status)" = 0 ]
 	# the last note: how many were left out
 	wait_file_contains "$LOGGER_LOG" "more notes by $peer"
-	logged=$(grep -c -F "[conslog: BREAK by $peer]" "$LOGGER_LOG")
-	told=$(grep -c -F "BREAK by $peer" "$SERVER_ERR")
+	logged=$(grep -c -F "[conslog: BREAK sent as CR ~ ^B by $peer]" "$LOGGER_LOG")
+	told=$(grep -c -F "CR ~ ^B by $peer" "$SERVER_ERR")
 	echo "log: $logged BREAK notes; conslet's log: $told"
 	grep -F "more notes by" "$LOGGER_LOG"
 	# a burst of 5, then 1 a second for the few seconds the flood took
@@ -276,8 +277,8 @@ _nudge_and_find() {
 	client_send_file c "$T/breaks"
 	type_sync c ""
 	# a second later one more note is allowed: the count of the 15
-	wait_for _nudge_and_find c "$LOGGER_LOG" "[conslog: 15 more notes by $peer left out, the last: BREAK by $peer]"
-	[ "$(grep -c -F "[conslog: BREAK by $peer]" "$LOGGER_LOG")" = 5 ]
+	wait_for _nudge_and_find c "$LOGGER_LOG" "[conslog: 15 more notes by $peer left out, the last: BREAK sent as CR ~ ^B by $peer]"
+	[ "$(grep -c -F "[conslog: BREAK sent as CR ~ ^B by $peer]" "$LOGGER_LOG")" = 5 ]
 	_alive "$(session_pid)"
 }
 
