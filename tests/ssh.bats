@@ -50,7 +50,7 @@ console_account() {
 	chmod 600 "$T/home/.ssh/authorized_keys"
 	chown -R "$CONSOLE_UID:$CONSOLE_UID" "$T/home"
 	# The account reaches $T (the test's temporary directories are 0700),
-	# writes the run directory, and, as the README says it must, has
+	# uses the shared run directory, and, as the README says it must, has
 	# read and write access to the devices: here the guests' ptys.
 	local d=$T l
 	chmod o+x "$T" || return 1
@@ -67,7 +67,9 @@ console_account() {
 		    skip "an account other than root cannot reach $T ($d)"
 		d=$(dirname "$d")
 	done
-	chown "$CONSOLE_UID:$CONSOLE_UID" "$T/run"
+	# the run directory shared with the account's group, as README says:
+	# root's, group-writable and sticky
+	chown "root:$CONSOLE_UID" "$T/run" && chmod 1770 "$T/run" || return 1
 	for l in "$T"/consoles/*; do
 		[ -h "$l" ] && chown "$CONSOLE_UID" "$(readlink "$l")"
 	done
