@@ -36,7 +36,10 @@ class ServerLog:
     END = re.compile(r"^tcpserver: end (\d+) status (\d+)$")
 
     def __init__(self, path):
+        # from its end: the sessions of an earlier run on the same server
+        # are not this run's (their client ports come round again)
         self.f = open(path, "r")
+        self.f.seek(0, os.SEEK_END)
         self.part = ""
         self.pid_of = {}	# client port -> pid
         self.status = {}	# pid -> raw wait status
