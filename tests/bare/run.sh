@@ -13,8 +13,8 @@
 # nothing.  The tree is copied to /root/conslet, where root would put it
 # (a directory no other user can reach).  There:
 #
-#   sh bootstrap.sh demo    runs until a client connected with the nc
-#                           command it prints sees the guest's login
+#   sh bootstrap.sh demo    runs until a client connected to the raw port
+#                           its banner names sees the guest's login
 #                           prompt, then gets SIGINT, as Ctrl-C would send;
 #                           nothing of it may be left: no process, no file
 #                           in /tmp, no listener on its port;
@@ -163,14 +163,14 @@ inside() {
 	demo=$!
 	wait_until 1200 demo_up
 	if ! demo_printed; then
-		say "FAIL: the demo printed no nc command; it said:"
+		say "FAIL: the demo printed no command for its raw port; it said:"
 		sed 's/^/  | /' "$work/demo.log"
 		kill -INT "-$demo" 2>/dev/null
 		wait_until 10 gone "$demo"
 		stop_left
 		return 1
 	fi
-	port=$(sed -n 's/^ *nc 127\.0\.0\.1 \([0-9][0-9]*\) .*/\1/p' \
+	port=$(sed -n 's/^ *socat .* TCP:127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' \
 	    "$work/demo.log" | head -n 1)
 	grep '^deps\.sh: ' "$work/demo.log" | sed 's/^/  | /'
 	say "the demo is up at $(since) s; it printed:"
@@ -257,12 +257,12 @@ inside() {
 	return "$rc"
 }
 
-# demo_printed: the demo printed its nc command.
+# demo_printed: the demo printed the command for its raw port.
 demo_printed() {
-	grep -q '^ *nc 127\.0\.0\.1 [0-9]' "$work/demo.log"
+	grep -q '^ *socat .* TCP:127\.0\.0\.1:[0-9][0-9]*$' "$work/demo.log"
 }
 
-# demo_up: the demo printed its nc command, or it is gone.
+# demo_up: the demo printed the command for its raw port, or it is gone.
 demo_up() {
 	demo_printed || gone "$demo"
 }
