@@ -100,11 +100,12 @@ PY
 	wait_file_contains "$T/pbx.rec" $'bye\r'
 	client_close c
 	[ "$(session_status)" = 0 ]
-	# by design open to the end: the device, the run directory, the
-	# writer and reader locks and the force fifo (opened relative to the
-	# directory, so named without it), the signal pipe
+	# by design open to the end: the device, the run and UUCP lock
+	# directories, the writer and reader locks and the force fifo
+	# (opened relative to the directory, so named without it), the
+	# signal pipe
 	vg_clean conslet \
-	    '/consoles/pbx$|/run$|^dev\.[0-9]+\.[0-9]+\.[wrf]$|by signals_catch$'
+	    '/consoles/pbx$|/run$|/lock$|^dev\.[0-9]+\.[0-9]+\.[wrf]$|by signals_catch$'
 }
 
 @test "memcheck: conslog through clients, the guest going and coming back, rotation and SIGTERM" {
@@ -140,9 +141,9 @@ PY
 	logger_wait_exit "$LOGGER_PID"
 	echo "conslog exit status: $LOGGER_STATUS"
 	[ "$LOGGER_STATUS" = 0 ]
-	# by design open to the end: the run directory, its name lock and
-	# the device's reader lock (named without the directory), the log,
-	# the signal pipe
+	# by design open to the end: the run and UUCP lock directories, its
+	# name lock and the device's reader lock (named without the
+	# directory), the log, the signal pipe
 	vg_clean conslog \
-	    '/run$|^(pbx\.logger|dev\.[0-9]+\.[0-9]+\.r)$|/log/pbx\.log$|by signals_catch$'
+	    '/run$|/lock$|^(pbx\.logger|dev\.[0-9]+\.[0-9]+\.r)$|/log/pbx\.log$|by signals_catch$'
 }
