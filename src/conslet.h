@@ -91,11 +91,11 @@ struct session {
 	int		 cin;		/* client, fd 0 */
 	int		 cout;		/* client, fd 1 */
 	int		 dev;		/* the device, for writing; -1 for none */
-	int		 src;		/* the console's output: dev, or a fifo */
+	int		 src;		/* the console's output: dev, or the logger's pipe */
 	int		 wfd;		/* writer lock, held or not */
 	int		 rfd;		/* reader lock, in direct mode */
 	int		 ffd;		/* force note: who takes write access */
-	int		 ctl;		/* the logger's request fifo, or -1 */
+	int		 ctl;		/* the logger's socket, or -1 */
 	char		 logger[NAME_LEN + 1]; /* the logger's console name */
 	int		 readonly;	/* typed bytes go nowhere */
 	int		 viewer;	/* -r: read-only for good */

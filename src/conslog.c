@@ -149,15 +149,8 @@ attach(void)
 	strlcpy(me.peer, "conslog", sizeof(me.peer));
 	strlcpy(me.console, name, sizeof(me.console));
 	strlcpy(me.device, c.device, sizeof(me.device));
-	if (lock_record(fd, &me) == -1) {
-		close(dev);
-		dev = -1;
-		if (fd != rfd) {
-			lock_clear(fd);
-			close(fd);
-		}
-		return -1;
-	}
+	if (lock_record(fd, &me) == -1)
+		goto busy;
 	if (uucp_lock(uucpdir, c.path, &who) == -1) {
 		if (errno == EBUSY) {
 			/* cu or minicom has the port: wait, say so once */
@@ -195,7 +188,7 @@ attach(void)
 	attached = 1;
 	return 0;
 
-busy:
+busy:			/* not now: let go of the device and a new lock */
 	close(dev);
 	dev = -1;
 	if (fd != rfd) {

@@ -483,7 +483,7 @@ relay(struct session *s)
 		pfd[P_COUT].fd = s->cout;
 		pfd[P_COUT].events = s->tocli.len > 0 && !s->tn.suspended ?
 		    POLLOUT : 0;
-		/* the console's output: from the device, or the logger's fifo */
+		/* the console's output: from the device, or the logger's pipe */
 		room = buf_space(&s->tocli) >= NOTICE_ROOM + READ_MIN;
 		pfd[P_SRC].fd = s->src;
 		pfd[P_SRC].events = room ? POLLIN : 0;
