@@ -94,7 +94,7 @@ struct session {
 	int		 src;		/* the console's output: dev, or the logger's pipe */
 	int		 wfd;		/* writer lock, held or not */
 	int		 rfd;		/* reader lock, in direct mode */
-	int		 ffd;		/* force note: who takes write access */
+	int		 ffd;		/* force fifo: the writer hears takers */
 	int		 ctl;		/* the logger's socket, or -1 */
 	char		 logger[NAME_LEN + 1]; /* the logger's console name */
 	int		 readonly;	/* typed bytes go nowhere */
