@@ -31,10 +31,11 @@ PATHS =		-DCONSDIR=\"$(CONSDIR)\" -DRUNDIR=\"$(RUNDIR)\" \
 ALL_CFLAGS =	$(CFLAGS) $(WARNFLAGS) $(WERROR) $(SANITIZE) $(BSD_CFLAGS) \
 		$(PATHS)
 
-CONSLET_OBJS =	src/conslet.o src/comport.o src/console.o src/ctl.o src/escape.o \
-		src/line.o src/list.o src/lock.o src/menu.o src/msg.o \
-		src/peer.o src/relay.o src/share.o src/signals.o \
-		src/telnet.o src/term.o src/uucp.o
+CONSLET_OBJS =	src/conslet.o src/access.o src/command.o src/comport.o \
+		src/console.o src/ctl.o src/escape.o src/line.o src/list.o \
+		src/lock.o src/menu.o src/msg.o src/peer.o src/relay.o \
+		src/session.o src/share.o src/signals.o src/telnet.o \
+		src/term.o src/uucp.o
 CONSLOG_OBJS =	src/conslog.o src/console.o src/ctl.o src/fanout.o src/line.o \
 		src/lock.o src/logfile.o src/msg.o src/ring.o src/signals.o \
 		src/uucp.o
@@ -223,7 +224,8 @@ FUZZTIME ?=	60
 FUZZFLAGS =	-g -O1 -fno-omit-frame-pointer $(WARNFLAGS) \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		$(BSD_CFLAGS)
-FUZZSRCS =	tests/fuzz/stubs.c src/comport.c src/ctl.c src/escape.c src/telnet.c
+FUZZSRCS =	tests/fuzz/stubs.c src/command.c src/comport.c src/ctl.c \
+		src/escape.c src/msg.c src/session.c src/signals.c src/telnet.c
 
 fuzz:
 	@sh tests/deps.sh fuzz

@@ -29,6 +29,7 @@
 #include <sys/types.h>
 #include <sys/ioctl.h>
 
+#include <arpa/telnet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,11 +38,6 @@
 #include <unistd.h>
 
 #include "conslet.h"
-
-#define IAC		255
-#define SB		250
-#define SE		240
-#define O_COMPORT	44
 
 enum {
 	CP_SIGNATURE, CP_BAUDRATE, CP_DATASIZE, CP_PARITY, CP_STOPSIZE,
@@ -61,7 +57,7 @@ answer(struct session *s, int code, const unsigned char *v, size_t n)
 
 	b[o++] = IAC;
 	b[o++] = SB;
-	b[o++] = O_COMPORT;
+	b[o++] = TELOPT_COMPORT;
 	b[o++] = code;
 	for (i = 0; i < n && i < 64; i++) {
 		b[o++] = v[i];
@@ -187,9 +183,9 @@ modem(struct session *s, int bit, int on, int yes, int no)
 	if (on != -1) {
 		before = line_modem_get(s->dev);
 		if (line_modem(s->dev, bit, on) == 0) {
-			if (before != -1 && !(s->tn.mset & bit)) {
-				s->tn.mset |= bit;
-				s->tn.msaved = (s->tn.msaved & ~bit) |
+			if (before != -1 && !(s->cp.mset & bit)) {
+				s->cp.mset |= bit;
+				s->cp.msaved = (s->cp.msaved & ~bit) |
 				    (before & bit);
 			}
 			/* noted only when it changed */
@@ -231,11 +227,11 @@ control(struct session *s, struct line *cur, int v)
 		a = flow_code(cur->flow) + (v >= 13 ? 13 : 0);
 		break;
 	case 4:					/* BREAK state */
-		a = s->tn.brk ? 5 : 6;
+		a = s->cp.brk ? 5 : 6;
 		break;
 	case 5:
 		if (line_break_hold(s->dev, 1) == 0) {
-			s->tn.brk = 1;
+			s->cp.brk = 1;
 			session_note(s, "BREAK on by %s", s->me.peer);
 		} else {
 			/* nmdm cannot: the alternate break sequence */
@@ -243,14 +239,14 @@ control(struct session *s, struct line *cur, int v)
 			session_note(s, "BREAK sent as CR ~ ^B by %s",
 			    s->me.peer);
 		}
-		a = s->tn.brk ? 5 : 6;
+		a = s->cp.brk ? 5 : 6;
 		break;
 	case 6:
-		if (s->tn.brk && line_break_hold(s->dev, 0) == 0) {
-			s->tn.brk = 0;
+		if (s->cp.brk && line_break_hold(s->dev, 0) == 0) {
+			s->cp.brk = 0;
 			session_note(s, "BREAK off by %s", s->me.peer);
 		}
-		a = s->tn.brk ? 5 : 6;
+		a = s->cp.brk ? 5 : 6;
 		break;
 	case 7: case 8: case 9:
 		a = modem(s, TIOCM_DTR, v == 7 ? -1 : v == 8, 8, 9);
@@ -291,12 +287,12 @@ modemstate(struct session *s)
 static void
 notify(struct session *s, int polled)
 {
-	int	 st, was = s->tn.mstate, delta = 0;
+	int	 st, was = s->cp.mstate, delta = 0;
 
 	st = modemstate(s);
 	if (st == was && !polled)
 		return;
-	s->tn.mstate = st;
+	s->cp.mstate = st;
 	if ((st ^ was) & 0x80)
 		delta |= 0x08;		/* DCD changed */
 	if (was & 0x40 && !(st & 0x40))
@@ -305,9 +301,9 @@ notify(struct session *s, int polled)
 		delta |= 0x02;		/* DSR changed */
 	if ((st ^ was) & 0x10)
 		delta |= 0x01;		/* CTS changed */
-	if (polled || (st | delta) & s->tn.msmask)
+	if (polled || (st | delta) & s->cp.msmask)
 		answer1(s, CP_NOTIFY_MODEMSTATE, (st | delta) &
-		    s->tn.msmask);
+		    s->cp.msmask);
 }
 
 static void
@@ -316,8 +312,7 @@ purge(struct session *s, int v)
 	if (v == 1 || v == 3)
 		(void)tcflush(s->dev, TCIFLUSH);
 	if (v == 2 || v == 3) {
-		(void)tcflush(s->dev, TCOFLUSH);
-		s->todev.len = s->todev.off = 0;
+		session_purge_dev(s);
 	}
 	answer1(s, CP_PURGE, v);
 }
@@ -326,8 +321,8 @@ purge(struct session *s, int v)
 void
 comport_init(struct session *s)
 {
-	s->tn.msmask = 0xff;
-	s->tn.lsmask = 0;
+	s->cp.msmask = 0xff;
+	s->cp.lsmask = 0;
 }
 
 /*
@@ -339,9 +334,9 @@ comport_agreed(struct session *s)
 {
 	if (s->dev == -1)
 		return;
-	s->tn.mlines = line_modem_get(s->dev) != -1;
-	s->tn.mstate = modemstate(s);
-	answer1(s, CP_NOTIFY_MODEMSTATE, s->tn.mstate & s->tn.msmask);
+	s->cp.mlines = line_modem_get(s->dev) != -1;
+	s->cp.mstate = modemstate(s);
+	answer1(s, CP_NOTIFY_MODEMSTATE, s->cp.mstate & s->cp.msmask);
 }
 
 /*
@@ -351,9 +346,9 @@ comport_agreed(struct session *s)
 void
 comport_refused(struct session *s)
 {
-	if (!s->tn.comport || !s->readonly || s->tn.refused)
+	if (!s->cp.allowed || !s->readonly || s->cp.refused)
 		return;
-	s->tn.refused = 1;
+	s->cp.refused = 1;
 	if (s->viewer)
 		session_notice(s, "read-only: this port is for viewers, "
 		    "RFC 2217 port control is refused");
@@ -402,21 +397,21 @@ comport_sb(struct session *s, const unsigned char *p, size_t n)
 		notify(s, 1);
 		break;
 	case CP_FLOW_SUSPEND:
-		s->tn.suspended = 1;
+		s->cp.suspended = 1;
 		break;
 	case CP_FLOW_RESUME:
-		s->tn.suspended = 0;
+		s->cp.suspended = 0;
 		break;
 	case CP_LINESTATE_MASK:
-		s->tn.lsmask = v;
+		s->cp.lsmask = v;
 		answer1(s, CP_LINESTATE_MASK, v);
 		break;
 	case CP_MODEMSTATE_MASK:
-		s->tn.msmask = v;
+		s->cp.msmask = v;
 		answer1(s, CP_MODEMSTATE_MASK, v);
-		s->tn.mlines = line_modem_get(s->dev) != -1;
-		s->tn.mstate = modemstate(s);
-		answer1(s, CP_NOTIFY_MODEMSTATE, s->tn.mstate & v);
+		s->cp.mlines = line_modem_get(s->dev) != -1;
+		s->cp.mstate = modemstate(s);
+		answer1(s, CP_NOTIFY_MODEMSTATE, s->cp.mstate & v);
 		break;
 	case CP_PURGE:
 		if (n == 2 && v >= 1 && v <= 3)
@@ -426,15 +421,15 @@ comport_sb(struct session *s, const unsigned char *p, size_t n)
 }
 
 /*
- * How often the modem lines are looked at: while the option is in effect,
- * the client's mask is not zero and the device has modem lines. -1 for
- * never: a session that did not agree to RFC 2217 is never woken.
+ * How often the modem lines are looked at, while the option is in effect:
+ * when the client's mask is not zero and the device has modem lines. -1
+ * for never.
  */
 int
 comport_interval(const struct session *s)
 {
-	return s->tn.msmask != 0 && s->tn.mlines && s->dev != -1 &&
-	    telnet_comport(s) ? MODEM_POLL : -1;
+	return s->cp.msmask != 0 && s->cp.mlines && s->dev != -1 ?
+	    MODEM_POLL : -1;
 }
 
 /* Tell the client what changed on the modem lines, as its mask asks. */
@@ -460,14 +455,14 @@ comport_release(struct session *s, int taken)
 	int			 bit, bits, on;
 
 	done[0] = '\0';
-	if (s->dev != -1 && s->tn.brk && line_break_hold(s->dev, 0) == 0)
+	if (s->dev != -1 && s->cp.brk && line_break_hold(s->dev, 0) == 0)
 		strlcat(done, ", BREAK off", sizeof(done));
 	for (i = 0; s->dev != -1 && i < sizeof(lines) / sizeof(lines[0]);
 	    i++) {
 		bit = lines[i];
-		if (!(s->tn.mset & bit))
+		if (!(s->cp.mset & bit))
 			continue;
-		on = (s->tn.msaved & bit) != 0;
+		on = (s->cp.msaved & bit) != 0;
 		bits = line_modem_get(s->dev);
 		if (bits != -1 && ((bits & bit) != 0) != on &&
 		    line_modem(s->dev, bit, on) == 0) {
@@ -476,8 +471,8 @@ comport_release(struct session *s, int taken)
 			strlcat(done, on ? "on" : "off", sizeof(done));
 		}
 	}
-	s->tn.brk = 0;
-	s->tn.mset = 0;
+	s->cp.brk = 0;
+	s->cp.mset = 0;
 	if (done[0] != '\0' && taken)
 		session_note(s, "%s, as before %s had write access", done + 2,
 		    s->me.peer);

@@ -33,20 +33,26 @@ struct buf {
 
 #define SB_LEN		256	/* longest subnegotiation kept */
 
-/* Telnet mode (-t) and RFC 2217 (-p). */
+/* Telnet mode (-t): telnet.c's. */
 struct telnet {
 	int		 on;		/* -t */
-	int		 comport;	/* -p: RFC 2217 allowed */
 	int		 state;		/* decoder state, TS_* in telnet.c */
 	int		 incr;		/* the client's last data byte was CR */
 	int		 outcr;		/* our last byte out was a lone CR */
-	int		 suspended;	/* FLOWCONTROL-SUSPEND from the client */
-	int		 brk;		/* the line is held in BREAK */
 	unsigned char	 us[256];	/* RFC 1143 state of our side */
 	unsigned char	 them[256];	/* and of the client's */
 	unsigned char	 sb[SB_LEN];	/* subnegotiation being read */
 	size_t		 sblen;
 	int		 sbover;	/* it was longer than SB_LEN */
+};
+
+/* COM-PORT-OPTION, RFC 2217 (-p): comport.c's. */
+#define TELOPT_COMPORT	44	/* not in <arpa/telnet.h> */
+
+struct comport {
+	int		 allowed;	/* -p */
+	int		 suspended;	/* the client sent FLOWCONTROL-SUSPEND */
+	int		 brk;		/* the line is held in BREAK */
 	unsigned char	 lsmask;	/* SET-LINESTATE-MASK */
 	unsigned char	 msmask;	/* SET-MODEMSTATE-MASK, 255 at first */
 	int		 mstate;	/* modem lines last told */
@@ -56,13 +62,13 @@ struct telnet {
 	int		 refused;	/* told why RFC 2217 is refused */
 };
 
-/* Escape parser state. */
+/* Escape parser state: escape.c's. */
 struct escape {
 	int	 ch;		/* the escape character, -1 for none */
 	int	 state;		/* ESC_* in escape.c */
 };
 
-/* Why a session ends. */
+/* Why a session ends; session.c's table says what each one means. */
 enum {
 	END_NONE,
 	END_CLIENT,		/* the client closed the connection */
@@ -72,6 +78,16 @@ enum {
 	END_DEVICE,		/* the console went away */
 	END_LOGGER,		/* the logger we were attached to stopped */
 	END_TAKEN		/* write access taken, and no logger to stay on */
+};
+
+/* How a session ends: what is said, what is still delivered, the status. */
+struct ending {
+	int		 end;		/* END_* */
+	const char	*word;		/* syslog: "detached by PEER (word)" */
+	const char	*notice;	/* for the client, or NULL */
+	int		 to_client;	/* pending output still goes out */
+	int		 to_device;	/* and pending input to the device */
+	int		 status;	/* conslet's exit status */
 };
 
 #define MENU_LINE	256	/* -m: longest answer kept */
@@ -84,12 +100,28 @@ enum { LIST_TABLE, LIST_SCRIPT, LIST_MENU };
 #define REPLAY_DEFAULT	2048	/* -h: bytes of recent output on attach */
 #define LOCK_TRIES	50	/* 10 ms apart, for a holder still writing */
 
+/*
+ * One client's session, grouped by who writes each part: main() and
+ * access.c set up what it is attached to, session.c and relay.c move the
+ * bytes, the protocol files keep their own state.
+ */
 struct session {
+	/* the console and the client: main() */
 	struct console	*con;
 	const char	*rundir;
 	struct holder	 me;		/* as recorded in the writer lock */
 	int		 cin;		/* client, fd 0 */
 	int		 cout;		/* client, fd 1 */
+	int		 viewer;	/* -r: read-only for good */
+	int		 quiet;		/* -E: no notices, 8-bit clean */
+	size_t		 replay;	/* -h */
+	const struct line *line;	/* -s -c -x, for the writer */
+	int		 altbreak;	/* -A */
+	int		 idle;		/* -i seconds, 0 for none */
+	unsigned char	 pre[MENU_LINE]; /* typed after the name at -m */
+	size_t		 prelen;
+
+	/* access to the console: access.c, and share.c for the logger */
 	int		 dev;		/* the device, for writing; -1 for none */
 	int		 src;		/* the console's output: dev, or the logger's pipe */
 	int		 wfd;		/* writer lock, held or not */
@@ -98,49 +130,32 @@ struct session {
 	int		 ctl;		/* the logger's socket, or -1 */
 	char		 logger[NAME_LEN + 1]; /* the logger's console name */
 	int		 readonly;	/* typed bytes go nowhere */
-	int		 viewer;	/* -r: read-only for good */
-	int		 quiet;		/* -E: no notices, an 8-bit clean pipe */
-	size_t		 replay;	/* -h */
-	const struct line *line;	/* -s -c -x, for the writer */
-	int		 altbreak;	/* -A */
-	int		 idle;		/* -i seconds, 0 for none */
+
+	/* the bytes: session.c and relay.c */
 	int		 end;		/* END_* */
 	int		 midline;	/* the console's last byte was not LF */
 	unsigned long long bytes_in;	/* client to device */
 	unsigned long long bytes_out;	/* device to client */
-	struct escape	 esc;
-	struct telnet	 tn;
 	struct buf	 tocli;		/* device to client */
 	struct buf	 todev;		/* client to device */
-	unsigned char	 pre[MENU_LINE]; /* typed after the name at -m */
-	size_t		 prelen;
+
+	/* the protocols */
+	struct escape	 esc;
+	struct telnet	 tn;
+	struct comport	 cp;
 };
 
-/* escape.c */
-void	 escape_init(struct escape *, int);
-void	 escape_input(struct session *, const unsigned char *, size_t);
-void	 escape_help(struct session *);
+/* access.c */
+void	 access_open(struct session *, int, const char *);
+void	 access_take(struct session *);
+void	 access_yield(struct session *, const char *);
+void	 access_release(struct session *);
 
-/* share.c */
-int	 share_logger(struct session *);
-int	 share_join(struct session *, char *, size_t);
-void	 share_replay(struct session *);
-void	 share_note(struct session *, const char *);
-int	 share_force(struct session *, const struct holder *);
-void	 share_take(struct session *);
-void	 share_bell(struct session *);
-int	 share_who(struct session *);
-int	 share_viewers(const char *, const char *);
-void	 share_list(const char *, const char *);
-
-/* telnet.c */
-void	 telnet_start(struct session *);
-void	 telnet_input(struct session *, const unsigned char *, size_t);
-size_t	 telnet_output(struct session *, const unsigned char *, size_t,
-	    unsigned char *);
-void	 telnet_sb(struct session *, int, const unsigned char *, size_t);
-int	 telnet_binary_in(const struct session *);
-int	 telnet_comport(const struct session *);
+/* command.c */
+int	 command_run(struct session *, int);
+void	 command_help(struct session *);
+void	 command_break(struct session *);
+void	 command_ayt(struct session *);
 
 /* comport.c */
 void	 comport_init(struct session *);
@@ -150,6 +165,10 @@ void	 comport_sb(struct session *, const unsigned char *, size_t);
 void	 comport_release(struct session *, int);
 int	 comport_interval(const struct session *);
 void	 comport_poll(struct session *);
+
+/* escape.c */
+void	 escape_init(struct escape *, int);
+void	 escape_input(struct session *, const unsigned char *, size_t);
 
 /* list.c */
 int	 list_consoles(FILE *, const char *, const char *, int);
@@ -163,14 +182,41 @@ void	 peer_tune(int);
 
 /* relay.c */
 int	 relay(struct session *);
+
+/* session.c */
+size_t	 buf_room(const struct buf *);
+size_t	 buf_space(struct buf *);
+void	 buf_add(struct buf *, const void *, size_t);
+void	 buf_consume(struct buf *, size_t);
 void	 session_send(struct session *, const void *, size_t);
+void	 session_reply(struct session *, const void *, size_t);
 void	 session_notice(struct session *, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
-void	 session_break(struct session *);
-void	 session_who(struct session *);
-void	 session_reply(struct session *, const void *, size_t);
 void	 session_note(struct session *, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
+void	 session_notes_left(struct session *, int);
+void	 session_end(struct session *, int);
+void	 session_purge_dev(struct session *);
+const struct ending *session_ending(int);
+
+/* share.c */
+int	 share_logger(struct session *);
+int	 share_join(struct session *, char *, size_t);
+void	 share_replay(struct session *);
+void	 share_note(struct session *, const char *);
+void	 share_mode(struct session *);
+int	 share_force(struct session *, const struct holder *);
+int	 share_bell(struct session *, char *, size_t);
+int	 share_who(struct session *);
+int	 share_viewers(const char *, const char *);
+void	 share_list(const char *, const char *);
+
+/* telnet.c */
+void	 telnet_start(struct session *);
+void	 telnet_input(struct session *, const unsigned char *, size_t);
+size_t	 telnet_output(struct session *, const unsigned char *, size_t,
+	    unsigned char *);
+int	 telnet_comport(const struct session *);
 
 /* term.c */
 int	 term_raw(int);

@@ -66,11 +66,16 @@ static int		 attached;	/* has been attached once */
 static const char	*uucpdir = UUCPDIR; /* -U, NULL for none */
 static pid_t		 uucp_told;	/* the holder last logged, -1 unknown */
 static int		 uucp_warned;	/* no UUCP lock could be made */
+static int		 notify = -1;	/* -n: readiness, once */
+static struct pidfh	*pfh;		/* -p */
+static long long	 next;		/* when to try the device again */
+static int		 backoff;	/* ms between tries, doubling */
+static int		 announced;	/* ready told: a return is news */
 
 static void __attribute__((__noreturn__))
 usage(void)
 {
-	fatal(EX_USAGE, "usage: conslog [-T] [-b ringsize] [-C consdir] "
+	fatalx(EX_USAGE, "usage: conslog [-T] [-b ringsize] [-C consdir] "
 	    "[-L log] [-n fd] [-p pidfile] [-R rundir] [-U lockdir] console");
 }
 
@@ -85,11 +90,10 @@ name_lock(void)
 
 	snprintf(lname, sizeof(lname), "%s.logger", name);
 	if ((fd = run_open(rundir, lname, O_RDWR, 1, 0644, S_IFREG)) == -1)
-		fatal(EX_OSERR, "run directory %s: %s", rundir, lock_error());
+		fatalx(EX_OSERR, "run directory %s: %s", rundir, lock_error());
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno != EWOULDBLOCK && errno != EAGAIN)
-			fatal(EX_OSERR, "run directory %s: %s", rundir,
-			    strerror(errno));
+			fatal(EX_OSERR, "run directory %s", rundir);
 		/* for the message only: whoever holds it wrote it */
 		if ((r = pread(fd, buf, sizeof(buf) - 1, 0)) > 0) {
 			buf[r] = '\0';
@@ -97,13 +101,12 @@ name_lock(void)
 			pid = strtonum(buf, 1, INT_MAX, NULL);
 		}
 		if (pid != 0)
-			fatal(EX_TEMPFAIL, "%s is already logged by pid %ld",
+			fatalx(EX_TEMPFAIL, "%s is already logged by pid %ld",
 			    name, pid);
-		fatal(EX_TEMPFAIL, "%s is already logged", name);
+		fatalx(EX_TEMPFAIL, "%s is already logged", name);
 	}
 	if (ftruncate(fd, 0) == -1 || dprintf(fd, "%ld\n", (long)getpid()) < 0)
-		fatal(EX_OSERR, "run directory %s: %s", rundir,
-		    strerror(errno));
+		fatal(EX_OSERR, "run directory %s", rundir);
 	return fd;
 }
 
@@ -126,7 +129,7 @@ attach(void)
 	/* opened first, and the lock keyed by what was opened */
 	if ((dev = line_open(c.path)) == -1) {
 		if (errno == ENOTTY && !attached)
-			fatal(EX_IOERR, "%s: %s is not a terminal device",
+			fatalx(EX_IOERR, "%s: %s is not a terminal device",
 			    name, c.device);
 		return -1;
 	}
@@ -224,7 +227,7 @@ log_path(const char *arg)
 	else
 		n = snprintf(logf.path, sizeof(logf.path), "%s", arg);
 	if (n < 0 || (size_t)n >= sizeof(logf.path))
-		fatal(EX_USAGE, "log path is too long");
+		fatalx(EX_USAGE, "log path is too long");
 }
 
 /* A client's note (a BREAK, new line settings) goes into the log. */
@@ -238,7 +241,7 @@ note(const char *text)
 }
 
 static void
-ready(int notify, struct pidfh *pfh)
+ready(void)
 {
 	if (pfh != NULL && pidfile_write(pfh) == -1)
 		logit(LOG_WARNING, "pid file: %s", strerror(errno));
@@ -248,22 +251,185 @@ ready(int notify, struct pidfh *pfh)
 	}
 }
 
+/*
+ * The device is away: try to open it again when it is due, backing off.
+ * The ms until the next try.
+ */
+static int
+device_return(void)
+{
+	if (now_ms() < next)
+		return next - now_ms();
+	if (attach() == 0) {
+		if (announced) {
+			log_note(&logf, "console reopened");
+			fan_notice("console reopened");
+			fan_flush();
+		} else
+			ready();
+		announced = 1;
+		backoff = 0;
+		return -1;
+	}
+	backoff = backoff == 0 ? BACKOFF_MIN : backoff * 2 > BACKOFF_MAX ?
+	    BACKOFF_MAX : backoff * 2;
+	next = now_ms() + backoff;
+	return backoff;
+}
+
+/* SIGHUP reopens the log; 1 when SIGTERM or SIGINT says stop. */
+static int
+handle_signals(void)
+{
+	int	 got;
+
+	got = signals_taken();
+	if (got & (SIGBIT(SIGTERM) | SIGBIT(SIGINT)))
+		return 1;
+	if (got & SIGBIT(SIGHUP) && log_reopen(&logf) == -1)
+		logit(LOG_ERR, "log %s: %s", logf.path, strerror(errno));
+	return 0;
+}
+
+/*
+ * The device is readable: its output goes to the log, then the ring,
+ * whence fan_flush() passes it on; or it went away.
+ */
+static void
+device_output(void)
+{
+	static unsigned char	 buf[READ_LEN];
+	size_t			 len = 0;
+	ssize_t			 r;
+	int			 gone;
+
+	/* a pty gives at most 4 KiB a read: in a burst, read on */
+	do {
+		if ((r = read(dev, buf + len, sizeof(buf) - len)) > 0)
+			len += r;
+	} while (r >= BURST && sizeof(buf) - len >= BURST);
+	/* before the log's write can change errno */
+	gone = r == 0 || (r == -1 && errno != EAGAIN && errno != EINTR);
+	if (len > 0) {
+		log_write(&logf, buf, len);
+		ring_add(&ring, buf, len);
+	}
+	if (gone) {
+		detach();
+		log_note(&logf, "console closed");
+		fan_notice("console closed");
+		logit(LOG_NOTICE, "%s: console closed", name);
+		next = 0;
+	}
+}
+
+/* The options; the console's name. */
+static const char *
+options(int argc, char *argv[], const char **logarg, const char **pidpath,
+    long long *ringsize)
+{
+	const char	*errstr;
+	int		 ch;
+
+	opterr = 0;
+	while ((ch = getopt(argc, argv, OPTS)) != -1) {
+		switch (ch) {
+		case 'T':
+			logf.stamp = 1;
+			break;
+		case 'b':
+			*ringsize = strtonum(optarg, RING_MIN, RING_MAX,
+			    &errstr);
+			if (errstr != NULL)
+				fatalx(EX_USAGE, "ring size is %s: %s", errstr,
+				    optarg);
+			break;
+		case 'C':
+			consdir = optarg;
+			break;
+		case 'L':
+			*logarg = optarg;
+			break;
+		case 'n':
+			notify = strtonum(optarg, 3, INT_MAX, &errstr);
+			if (errstr != NULL || fcntl(notify, F_GETFD) == -1)
+				fatalx(EX_USAGE, "notification fd is invalid: "
+				    "%s", optarg);
+			break;
+		case 'p':
+			*pidpath = optarg;
+			break;
+		case 'R':
+			rundir = optarg;
+			break;
+		case 'U':
+			uucpdir = uucp_dir(optarg);
+			break;
+		case ':':
+			fatalx(EX_USAGE, "option -%c needs a value", optopt);
+		default:
+			fatalx(EX_USAGE, "unknown option -%c", optopt);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		usage();
+	if (!console_name_ok(argv[0]))
+		fatalx(EX_USAGE, "invalid console name: \"%s\"", argv[0]);
+	return argv[0];
+}
+
+/*
+ * Everything before the loop, refused with a message: the console, the
+ * name's lock, the log, the pid file, the ring, the signals, the socket.
+ * The descriptor signals arrive on.
+ */
+static int
+setup(const char *logarg, const char *pidpath, long long ringsize)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
+	struct holder	 other_h;
+	pid_t		 other;
+	int		 sigfd;
+
+	switch (console_find(&con, consdir, name)) {
+	case CON_MISSING:
+		fatalx(EX_NOINPUT, "no such console: %s", name);
+	case CON_NOTTY:
+		fatalx(EX_IOERR, "%s: %s is not a terminal device", name,
+		    con.device);
+	}
+	if (lock_dir(rundir) == -1)
+		fatalx(EX_OSERR, "run directory %s: %s", rundir, lock_error());
+	(void)name_lock();
+	if (lock_held(rundir, con.key, "r") &&
+	    lock_who(rundir, &con, "r", &other_h) == 0 && other_h.logger)
+		fatalx(EX_TEMPFAIL, "%s: %s is already logged by pid %ld",
+		    name, con.device, (long)other_h.pid);
+	log_path(logarg);
+	if (log_open(&logf) == -1)
+		fatal(EX_OSERR, "log %s", logf.path);
+	if (pidpath != NULL && (pfh = pidfile_open(pidpath, 0644, &other)) ==
+	    NULL)
+		fatal(EX_OSERR, "pid file %s", pidpath);
+	if (ring_init(&ring, ringsize) == -1)
+		fatal(EX_OSERR, "ring");
+	if ((sigfd = signals_catch(sigs)) == -1)
+		fatal(EX_OSERR, "signals");
+	if (fan_init(rundir, name, &ring, note) == -1)
+		fatalx(EX_OSERR, "run directory %s: %s", rundir, lock_error());
+	fan_device(con.key);
+	return sigfd;
+}
+
 int
 main(int argc, char *argv[])
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
-	static unsigned char buf[READ_LEN];
 	struct pollfd	 pfd[2 + 1 + 2 * MAX_SUBS];
-	struct pidfh	*pfh = NULL;
-	const char	*errstr, *logarg = NULL, *pidpath = NULL;
-	long long	 ringsize = RING_DEFAULT, next = 0;
-	int		 ch, notify = -1, sigfd, got, nsub, backoff = 0;
-	int		 announced = 0, timeout, gone;
-	ssize_t		 r;
-	size_t		 len;
-	struct timespec	 ts;
-	pid_t		 other;
-	struct holder	 other_h;
+	const char	*logarg = NULL, *pidpath = NULL;
+	long long	 ringsize = RING_DEFAULT;
+	int		 sigfd, nsub, timeout, t;
 
 #ifdef LIBBSD_OVERLAY
 	setproctitle_init(argc, argv, environ);	/* libbsd needs the space */
@@ -274,112 +440,15 @@ main(int argc, char *argv[])
 	signal(SIGXFSZ, SIG_IGN);
 	logf.fd = -1;
 
-	opterr = 0;
-	while ((ch = getopt(argc, argv, OPTS)) != -1) {
-		switch (ch) {
-		case 'T':
-			logf.stamp = 1;
-			break;
-		case 'b':
-			ringsize = strtonum(optarg, RING_MIN, RING_MAX,
-			    &errstr);
-			if (errstr != NULL)
-				fatal(EX_USAGE, "ring size is %s: %s", errstr,
-				    optarg);
-			break;
-		case 'C':
-			consdir = optarg;
-			break;
-		case 'L':
-			logarg = optarg;
-			break;
-		case 'n':
-			notify = strtonum(optarg, 3, INT_MAX, &errstr);
-			if (errstr != NULL || fcntl(notify, F_GETFD) == -1)
-				fatal(EX_USAGE, "notification fd is invalid: "
-				    "%s", optarg);
-			break;
-		case 'p':
-			pidpath = optarg;
-			break;
-		case 'R':
-			rundir = optarg;
-			break;
-		case 'U':
-			uucpdir = uucp_dir(optarg);
-			break;
-		case ':':
-			fatal(EX_USAGE, "option -%c needs a value", optopt);
-		default:
-			fatal(EX_USAGE, "unknown option -%c", optopt);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 1)
-		usage();
-	name = argv[0];
-	if (!console_name_ok(name))
-		fatal(EX_USAGE, "invalid console name: \"%s\"", name);
-	switch (console_find(&con, consdir, name)) {
-	case CON_MISSING:
-		fatal(EX_NOINPUT, "no such console: %s", name);
-	case CON_NOTTY:
-		fatal(EX_IOERR, "%s: %s is not a terminal device", name,
-		    con.device);
-	}
-
-	if (lock_dir(rundir) == -1)
-		fatal(EX_OSERR, "run directory %s: %s", rundir, lock_error());
-	(void)name_lock();
-	if (lock_held(rundir, con.key, "r") &&
-	    lock_who(rundir, &con, "r", &other_h) == 0 && other_h.logger)
-		fatal(EX_TEMPFAIL, "%s: %s is already logged by pid %ld", name,
-		    con.device, (long)other_h.pid);
-	log_path(logarg);
-	if (log_open(&logf) == -1)
-		fatal(EX_OSERR, "log %s: %s", logf.path, strerror(errno));
-	if (pidpath != NULL && (pfh = pidfile_open(pidpath, 0644, &other)) ==
-	    NULL)
-		fatal(EX_OSERR, "pid file %s: %s", pidpath, strerror(errno));
-	if (ring_init(&ring, ringsize) == -1)
-		fatal(EX_OSERR, "ring: %s", strerror(errno));
-	if ((sigfd = signals_catch(sigs)) == -1)
-		fatal(EX_OSERR, "signals: %s", strerror(errno));
-	if (fan_init(rundir, name, &ring, note) == -1)
-		fatal(EX_OSERR, "run directory %s: %s", rundir, lock_error());
-	fan_device(con.key);
+	name = options(argc, argv, &logarg, &pidpath, &ringsize);
+	sigfd = setup(logarg, pidpath, ringsize);
 	setproctitle("%s", name);
 	logit(LOG_INFO, "%s: logging %s to %s", name, con.device, logf.path);
 
 	for (;;) {
-		if (dev == -1) {
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			if (ts.tv_sec * 1000LL + ts.tv_nsec / 1000000 >= next) {
-				if (attach() == 0) {
-					if (announced) {
-						log_note(&logf, "console "
-						    "reopened");
-						fan_notice("console reopened");
-						fan_flush();
-					} else
-						ready(notify, pfh);
-					announced = 1;
-					backoff = 0;
-				} else {
-					backoff = backoff == 0 ? BACKOFF_MIN :
-					    backoff * 2 > BACKOFF_MAX ?
-					    BACKOFF_MAX : backoff * 2;
-					next = ts.tv_sec * 1000LL +
-					    ts.tv_nsec / 1000000 + backoff;
-				}
-			}
-		}
-		timeout = dev == -1 ? backoff : -1;
-		if ((got = fan_timeout()) != -1 &&
-		    (timeout == -1 || got < timeout))
-			timeout = got;
-
+		timeout = dev == -1 ? device_return() : -1;
+		if ((t = fan_timeout()) != -1 && (timeout == -1 || t < timeout))
+			timeout = t;
 		pfd[0].fd = sigfd;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = dev;
@@ -388,41 +457,12 @@ main(int argc, char *argv[])
 		if (poll(pfd, 2 + nsub, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
-			fatal(EX_OSERR, "poll: %s", strerror(errno));
+			fatal(EX_OSERR, "poll");
 		}
-		if (pfd[0].revents & POLLIN) {
-			got = signals_taken();
-			if (got & (SIGBIT(SIGTERM) | SIGBIT(SIGINT)))
-				break;
-			if (got & SIGBIT(SIGHUP) && log_reopen(&logf) == -1)
-				logit(LOG_ERR, "log %s: %s", logf.path,
-				    strerror(errno));
-		}
-		if (dev != -1 && pfd[1].revents != 0) {
-			/*
-			 * A pty gives at most 4 KiB a read: in a burst, read
-			 * on, and log and pass on the lot at once.
-			 */
-			len = 0;
-			do {
-				if ((r = read(dev, buf + len,
-				    sizeof(buf) - len)) > 0)
-					len += r;
-			} while (r >= BURST && sizeof(buf) - len >= BURST);
-			gone = r == 0 || (r == -1 && errno != EAGAIN &&
-			    errno != EINTR);
-			if (len > 0) {
-				log_write(&logf, buf, len);
-				ring_add(&ring, buf, len);
-			}
-			if (gone) {
-				detach();
-				log_note(&logf, "console closed");
-				fan_notice("console closed");
-				logit(LOG_NOTICE, "%s: console closed", name);
-				next = 0;
-			}
-		}
+		if (pfd[0].revents & POLLIN && handle_signals())
+			break;
+		if (dev != -1 && pfd[1].revents != 0)
+			device_output();
 		fan_serviced(pfd + 2, nsub);
 		fan_flush();	/* once a round: new output, replays, notices */
 	}

@@ -148,6 +148,8 @@ void	 logit(int, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
 void	 fatal(int, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3), __noreturn__));
+void	 fatalx(int, const char *, ...)
+	    __attribute__((__format__ (printf, 2, 3), __noreturn__));
 void	 tell(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));
 int	 notice_fmt(char *, size_t, const char *, ...)

@@ -38,6 +38,17 @@
  * A writer proves what it claims by passing its writer lock's descriptor:
  * the logger checks that it is RUNDIR's lock file of its own device, and
  * that the lock is held through that very open file.
+ *
+ * Two files in RUNDIR carry the rest, one line a record:
+ *
+ *   NAME.who, the logger's clients (conslog writes it whole and renames
+ *   it into place; conslet -l and the -m menu read it)
+ *	PID w|r SINCE PEER	a client, the writer or a viewer, attached
+ *				since SINCE (seconds since the epoch)
+ *   dev.M.N.f, the device's force fifo (a client taking write access
+ *   writes, in one atomic write; the writer reads)
+ *	take PID PEER		let go of write access, if PID is you (0:
+ *				whoever writes), as PEER takes it
  */
 
 #ifndef CTL_H
@@ -47,6 +58,11 @@
 
 #define CTL_LEN		512	/* longest message; fits PIPE_BUF anywhere */
 #define CTL_TEXT	256	/* longest note or peer */
+
+#define WHO_SUFFIX	".who"
+#define WHO_FMT		"%ld %c %lld %s\n"	/* PID w|r SINCE PEER */
+#define BELL_FMT	"take %ld %s\n"		/* PID PEER */
+#define BELL_LEN	512	/* longest force request: < PIPE_BUF */
 
 enum {
 	REQ_BAD,

@@ -172,7 +172,7 @@ who(void)
 	}
 	for (i = 0; i < nsubs; i++)
 		if (!subs[i]->gone && subs[i]->fd != -1)
-			fprintf(f, "%ld %c %lld %s\n", (long)subs[i]->pid,
+			fprintf(f, WHO_FMT, (long)subs[i]->pid,
 			    subs[i]->writer ? 'w' : 'r',
 			    (long long)subs[i]->since, subs[i]->peer);
 	if (fclose(f) == 0)
@@ -191,7 +191,7 @@ fan_init(const char *dir, const char *name, struct ring *r,
 	rundir = dir;
 	strlcpy(lname, name, sizeof(lname));
 	snprintf(sockname, sizeof(sockname), "%s.sock", name);
-	snprintf(whoname, sizeof(whoname), "%s.who", name);
+	snprintf(whoname, sizeof(whoname), "%s" WHO_SUFFIX, name);
 	if ((dfd = rundir_fd(rundir, 0)) == -1)
 		return -1;
 	/* ours: we hold the name lock, and nobody else writes here */

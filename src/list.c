@@ -165,8 +165,7 @@ list_consoles(FILE *fp, const char *consdir, const char *rundir, int how)
 
 	if ((n = scandir(consdir, &ents, NULL, alphasort)) == -1) {
 		if (how != LIST_MENU)
-			fatal(EX_NOINPUT, "console directory %s: %s", consdir,
-			    strerror(errno));
+			fatal(EX_NOINPUT, "console directory %s", consdir);
 		return -1;
 	}
 	if (how == LIST_TABLE)

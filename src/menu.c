@@ -24,6 +24,7 @@
 
 #include <sys/types.h>
 
+#include <arpa/telnet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -40,12 +41,6 @@
 
 /* Telnet, when the menu is in front of -t: commands are skipped. */
 enum { M_DATA, M_IAC, M_OPT, M_SB, M_SBIAC };
-
-#define IAC		255
-#define SB		250
-#define SE		240
-#define WILL		251
-#define DONT		254
 
 struct answer {
 	char		 line[MENU_LINE];
@@ -256,7 +251,7 @@ menu(struct session *s, const char *consdir, const char *rundir,
 			exit(0);
 		}
 		if (!console_name_ok(cmd))
-			fatal(EX_USAGE, "invalid console name: \"%s\"", cmd);
+			fatalx(EX_USAGE, "invalid console name: \"%s\"", cmd);
 		strlcpy(name, cmd, len);
 		out_restore();
 		return;
@@ -270,7 +265,7 @@ menu(struct session *s, const char *consdir, const char *rundir,
 			exit(0);
 		}
 		if (r == -1)
-			fatal(EX_TEMPFAIL, "no console chosen in %d s", wait);
+			fatalx(EX_TEMPFAIL, "no console chosen in %d s", wait);
 		if (a.len == 0 || strcmp(a.line, "?") == 0) {
 			menu_list(consdir, rundir);
 			continue;
@@ -283,6 +278,6 @@ menu(struct session *s, const char *consdir, const char *rundir,
 			return;
 		}
 		if (++tries == MENU_TRIES)
-			fatal(EX_USAGE, "%d wrong answers: bye", tries);
+			fatalx(EX_USAGE, "%d wrong answers: bye", tries);
 	}
 }

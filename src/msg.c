@@ -208,22 +208,44 @@ tell(const char *fmt, ...)
 	va_end(ap);
 }
 
+static void __attribute__((__noreturn__))
+vfatal(int status, const char *fmt, va_list ap)
+{
+	va_list	 aq;
+
+	if (has_client && !err_is_client) {
+		va_copy(aq, ap);
+		vtell(fmt, aq);
+		va_end(aq);
+	}
+	vlogit(LOG_NOTICE, 0, fmt, ap);
+	exit(status);
+}
+
 /*
  * A refusal or failure: the client hears it, the operator reads it, and
- * the program exits with status.
+ * the program exits with status. fatal() adds what errno says, as err(3)
+ * does; fatalx() does not, as errx(3).
  */
 void
 fatal(int status, const char *fmt, ...)
 {
+	char	 buf[MSG_LEN];
+	va_list	 ap;
+	int	 e = errno;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fatalx(status, "%s: %s", buf, strerror(e));
+}
+
+void
+fatalx(int status, const char *fmt, ...)
+{
 	va_list	 ap;
 
-	if (has_client && !err_is_client) {
-		va_start(ap, fmt);
-		vtell(fmt, ap);
-		va_end(ap);
-	}
 	va_start(ap, fmt);
-	vlogit(LOG_NOTICE, 0, fmt, ap);
+	vfatal(status, fmt, ap);
 	va_end(ap);
-	exit(status);
 }

@@ -27,11 +27,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "conslet.h"
@@ -47,226 +45,8 @@
 #define QUIET_MS	500
 #define READ_MIN	(BUF_LEN / 4)	/* least room worth a read */
 #define BURST		1024	/* a read this long: more may be waiting */
-#define NOTE_BURST	5	/* notes a session may make at once, */
-#define NOTE_EVERY	1000	/* then one every this many ms */
 
 enum { P_SIG, P_CIN, P_COUT, P_DEV, P_SRC, P_BELL, P_MAX };
-
-static void
-buf_compact(struct buf *b)
-{
-	if (b->off > 0) {
-		memmove(b->data, b->data + b->off, b->len);
-		b->off = 0;
-	}
-}
-
-static size_t
-buf_room(const struct buf *b)
-{
-	return sizeof(b->data) - b->len;
-}
-
-static void
-buf_consume(struct buf *b, size_t n)
-{
-	b->off += n;
-	b->len -= n;
-	if (b->len == 0)
-		b->off = 0;
-}
-
-/* Room after the pending bytes, without moving them. */
-static size_t
-buf_tail(const struct buf *b)
-{
-	return sizeof(b->data) - b->off - b->len;
-}
-
-/*
- * Room at the end for the next read.  The pending bytes move to the
- * front only when that costs no more than the room it gains, so a
- * reader that drains a little at a time (a pty takes about 4 KiB a
- * write) does not cost a copy of all that waits on every read.
- */
-static size_t
-buf_space(struct buf *b)
-{
-	if (b->off >= b->len)
-		buf_compact(b);
-	return buf_tail(b);
-}
-
-/*
- * Append what fits; the caller has made sure it does.  The pending
- * bytes move to the front only when the end has no room: a slow reader
- * must not cost a copy of what waits for it on every append.
- */
-static void
-buf_add(struct buf *b, const void *p, size_t n)
-{
-	if (n > buf_room(b))
-		n = buf_room(b);
-	if (n > buf_tail(b))
-		buf_compact(b);
-	memcpy(b->data + b->off + b->len, p, n);
-	b->len += n;
-}
-
-/* Bytes for the device, from the client or from an escape command. */
-void
-session_send(struct session *s, const void *p, size_t n)
-{
-	if (!s->readonly)
-		buf_add(&s->todev, p, n);
-}
-
-/* A bracketed line for the client, in order with the console's output. */
-void
-session_notice(struct session *s, const char *fmt, ...)
-{
-	char	 text[NOTICE_ROOM], line[NOTICE_ROOM];
-	va_list	 ap;
-	int	 n;
-
-	if (s->quiet)		/* -E: nothing but the console's bytes */
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	/* telnet, not binary: a CR already sent must not stand alone */
-	if (s->tn.outcr) {
-		s->tn.outcr = 0;
-		if (buf_room(&s->tocli) > 0)
-			buf_add(&s->tocli, "", 1);
-	}
-	/* a line of its own, also after output that ended mid-line */
-	line[0] = '\r';
-	line[1] = '\n';
-	n = notice_fmt(line + 2, sizeof(line) - 2, "%s", text);
-	if (n > 0 && (size_t)n + 2 <= buf_room(&s->tocli)) {
-		if (s->midline)
-			buf_add(&s->tocli, line, n + 2);
-		else
-			buf_add(&s->tocli, line + 2, n);
-		s->midline = 0;
-	}
-}
-
-/* Protocol bytes for the client, as they are (telnet negotiation). */
-void
-session_reply(struct session *s, const void *p, size_t n)
-{
-	if (n <= buf_room(&s->tocli))	/* a client that floods and does */
-		buf_add(&s->tocli, p, n); /* not read loses its answers */
-}
-
-/*
- * The limit on a session's notes, a token bucket: a client that sends
- * BREAK after BREAK must not write the log and syslog full. One session
- * a process, so the state is this file's.
- */
-static struct {
-	long long		 credit;	/* ms; a note costs NOTE_EVERY */
-	long long		 at;		/* when credit was last counted */
-	unsigned long long	 left;		/* notes left out since */
-	char			 last[NOTICE_ROOM / 4]; /* the last of them */
-} notes;
-
-/* Take one note's worth of the limit; 0 if there is none. */
-static int
-note_credit(void)
-{
-	long long	 now = now_ms();
-
-	if (notes.at == 0)
-		notes.credit = NOTE_BURST * NOTE_EVERY;
-	else
-		notes.credit += now - notes.at;
-	if (notes.credit > NOTE_BURST * NOTE_EVERY)
-		notes.credit = NOTE_BURST * NOTE_EVERY;
-	notes.at = now;
-	if (notes.credit < NOTE_EVERY)
-		return 0;
-	notes.credit -= NOTE_EVERY;
-	return 1;
-}
-
-static void
-note_out(struct session *s, const char *text)
-{
-	logit(LOG_NOTICE, "%s: %s", s->con->name, text);
-	share_note(s, text);
-}
-
-/* The notes left out, in one note: once the limit allows, or at the end. */
-static void
-notes_left(struct session *s, int end)
-{
-	char	 text[NOTICE_ROOM / 2];
-
-	if (notes.left == 0 || (!end && !note_credit()))
-		return;
-	snprintf(text, sizeof(text), "%llu more notes by %s left out, "
-	    "the last: %s", notes.left, s->me.peer, notes.last);
-	notes.left = 0;
-	note_out(s, text);
-}
-
-/*
- * Something operators want on record: a BREAK, a change of line settings.
- * With a logger it goes into the log and to every client; syslog always.
- * Past the limit it is only counted.
- */
-void
-session_note(struct session *s, const char *fmt, ...)
-{
-	char	 text[NOTICE_ROOM / 2];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (notes.left > 0 || !note_credit()) {
-		notes.left++;
-		strlcpy(notes.last, text, sizeof(notes.last));
-		return;
-	}
-	note_out(s, text);
-}
-
-void
-session_break(struct session *s)
-{
-	switch (line_break(s->dev, s->altbreak)) {
-	case BRK_SENT:
-		session_notice(s, "BREAK sent");
-		session_note(s, "BREAK by %s", s->me.peer);
-		break;
-	case BRK_ALT:
-		session_send(s, "\r~\002", 3);
-		session_notice(s, "BREAK sent as CR ~ ^B");
-		session_note(s, "BREAK sent as CR ~ ^B by %s", s->me.peer);
-		break;
-	default:
-		session_notice(s, "BREAK failed: %s", strerror(errno));
-		break;
-	}
-}
-
-void
-session_who(struct session *s)
-{
-	char	 since[32];
-
-	if (s->ctl != -1 && share_who(s) == 0)
-		return;
-	holder_since(&s->me, since, sizeof(since));
-	session_notice(s, "%s: writer %s (pid %ld) since %s (you)",
-	    s->con->name, s->me.peer, (long)s->me.pid, since);
-}
 
 /*
  * Read from the client: the escape parser decides what reaches the device.
@@ -412,37 +192,15 @@ flush(struct session *s, int client_ok, int device_ok)
 	}
 }
 
+/* The last word to the client, and what is pending, as the end says. */
 static void
 farewell(struct session *s)
 {
-	switch (s->end) {
-	case END_ESCAPE:
-		session_notice(s, "disconnected");
-		flush(s, 1, 1);
-		break;
-	case END_CLIENT:
-		flush(s, 0, 1);
-		break;
-	case END_IDLE:
-		session_notice(s, "idle timeout");
-		flush(s, 1, 1);
-		break;
-	case END_SIGNAL:
-		session_notice(s, "terminated");
-		flush(s, 1, 0);
-		break;
-	case END_DEVICE:
-		session_notice(s, "console closed");
-		flush(s, 1, 0);
-		break;
-	case END_LOGGER:
-		session_notice(s, "logger stopped");
-		flush(s, 1, 0);
-		break;
-	case END_TAKEN:
-		flush(s, 1, 0);
-		break;
-	}
+	const struct ending	*e = session_ending(s->end);
+
+	if (e->notice != NULL)
+		session_notice(s, "%s", e->notice);
+	flush(s, e->to_client, e->to_device);
 }
 
 /* Relay until either side goes; the reason (END_*). */
@@ -451,6 +209,7 @@ relay(struct session *s)
 {
 	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT, 0 };
 	struct pollfd	 pfd[P_MAX];
+	char		 taker[PEER_LEN];
 	long long	 last, left, nextm = 0, eof = 0, heard = 0;
 	int		 cinfl, coutfl, timeout, sigfd, room, fresh = 0;
 
@@ -473,7 +232,7 @@ relay(struct session *s)
 	}
 	last = now_ms();
 	while (s->end == END_NONE) {
-		notes_left(s, 0);
+		session_notes_left(s, 0);
 		pfd[P_SIG].fd = sigfd;
 		pfd[P_SIG].events = POLLIN;
 		/* stop reading the client until both its buffers have room */
@@ -481,7 +240,7 @@ relay(struct session *s)
 		pfd[P_CIN].events = buf_space(&s->todev) >= READ_MIN &&
 		    buf_room(&s->tocli) >= NOTICE_ROOM ? POLLIN : 0;
 		pfd[P_COUT].fd = s->cout;
-		pfd[P_COUT].events = s->tocli.len > 0 && !s->tn.suspended ?
+		pfd[P_COUT].events = s->tocli.len > 0 && !s->cp.suspended ?
 		    POLLOUT : 0;
 		/* the console's output: from the device, or the logger's pipe */
 		room = buf_space(&s->tocli) >= NOTICE_ROOM + READ_MIN;
@@ -500,8 +259,12 @@ relay(struct session *s)
 		pfd[P_BELL].events = POLLIN;
 
 		timeout = -1;
-		if (s->tn.on && (left = comport_interval(s)) != -1) {
-			/* RFC 2217: a look at the modem lines now and then */
+		/*
+		 * RFC 2217: a look at the modem lines now and then; a
+		 * session that did not agree to it is never woken.
+		 */
+		if (s->tn.on && telnet_comport(s) &&
+		    (left = comport_interval(s)) != -1) {
 			if (nextm == 0 || now_ms() >= nextm) {
 				comport_poll(s);
 				nextm = now_ms() + left;
@@ -541,8 +304,9 @@ relay(struct session *s)
 			s->end = END_SIGNAL;
 			break;
 		}
-		if (pfd[P_BELL].revents & POLLIN) {
-			share_bell(s);
+		if (pfd[P_BELL].revents & POLLIN &&
+		    share_bell(s, taker, sizeof(taker)) == 1) {
+			access_yield(s, taker);
 			if (s->end != END_NONE)
 				break;
 		}
@@ -592,11 +356,11 @@ relay(struct session *s)
 		if (s->todev.len > 0 && drain(s->dev, &s->todev) == -1)
 			s->end = END_DEVICE;
 		if (s->end == END_NONE && s->tocli.len > 0 &&
-		    !s->tn.suspended && drain(s->cout, &s->tocli) == -1)
+		    !s->cp.suspended && drain(s->cout, &s->tocli) == -1)
 			s->end = END_CLIENT;
 	}
 	comport_release(s, 0);		/* a BREAK, DTR, RTS the client set */
-	notes_left(s, 1);
+	session_notes_left(s, 1);
 	farewell(s);
 	/* fd 1 first: where both are one open file, fd 0 had it first */
 	if (coutfl != -1)

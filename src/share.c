@@ -42,7 +42,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,7 +50,6 @@
 
 #define JOIN_WAIT	5000	/* ms the logger may take to take us in */
 #define FORCE_WAIT	5000	/* and the writer, to let go */
-#define BELL_LEN	512	/* longest force request: one atomic write */
 
 /* Does a logger read the device? Then s->logger is its name. */
 int
@@ -236,7 +234,7 @@ share_force(struct session *s, const struct holder *h)
 
 	msg_vis(peer, sizeof(peer), s->me.peer, strlen(s->me.peer));
 	peer[200] = '\0';
-	n = snprintf(bell, sizeof(bell), "take %ld %s\n",
+	n = snprintf(bell, sizeof(bell), BELL_FMT,
 	    h != NULL ? (long)h->pid : 0L, peer);
 	if (s->ffd == -1 || n < 0 || (size_t)n >= sizeof(bell)) {
 		errno = EINVAL;
@@ -256,84 +254,21 @@ share_force(struct session *s, const struct holder *h)
 }
 
 /* Tell the logger whether we write; it checks with the kernel. */
-static void
+void
 share_mode(struct session *s)
 {
 	if (s->ctl != -1)
 		(void)ctl_send(s->ctl, -1, "mode %c", s->readonly ? 'r' : 'w');
 }
 
-/* ~f: a read-only client takes write access. */
-void
-share_take(struct session *s)
+/*
+ * The force fifo is readable: a request to let go, for us or not. 1 when
+ * we write and are asked to let go, with the taker's peer in peer.
+ */
+int
+share_bell(struct session *s, char *peer, size_t len)
 {
-	struct holder	 h;
-	int		 known;
-
-	if (!s->readonly) {
-		session_notice(s, "you have write access already");
-		return;
-	}
-	if (s->viewer || s->wfd == -1) {
-		session_notice(s, "read-only: this port is for viewers");
-		return;
-	}
-	if (lock_try(s->wfd) == -1) {
-		known = lock_who_fd(s->wfd, &h) == 0;
-		if (share_force(s, known ? &h : NULL) == -1) {
-			if (known)
-				session_notice(s, "cannot take write access "
-				    "from %s (pid %ld): %s", h.peer,
-				    (long)h.pid, strerror(errno));
-			else
-				session_notice(s, "cannot take write access: "
-				    "%s", strerror(errno));
-			return;
-		}
-	}
-	s->me.since = time(NULL);
-	(void)lock_record(s->wfd, &s->me);
-	s->readonly = 0;
-	if (line_setup(s->dev, s->line) == -1)
-		session_notice(s, "cannot set up %s: %s", s->con->device,
-		    strerror(errno));
-	share_mode(s);
-	logit(LOG_INFO, "%s: write access taken by %s", s->con->name,
-	    s->me.peer);
-}
-
-/* Someone takes write access: let go of it, and of what we typed. */
-static void
-share_taken(struct session *s, const char *peer)
-{
-	/* while we still write: the logger takes notes from the writer */
-	comport_release(s, 1);
-	s->todev.len = 0;
-	s->todev.off = 0;
-	/* typed, written, not yet read by the guest: not ours to send now */
-	if (s->dev != -1)
-		(void)tcflush(s->dev, TCOFLUSH);
-	lock_clear(s->wfd);
-	uucp_unlock();		/* before the taker can look for it */
-	lock_release(s->wfd);
-	s->readonly = 1;
-	if (s->ctl != -1) {
-		share_mode(s);
-		return;		/* the logger tells everyone, us too */
-	}
-	/* no logger to stay attached to: leave, and let go of the device */
-	lock_clear(s->rfd);
-	close(s->rfd);
-	s->rfd = -1;
-	session_notice(s, "write access taken by %s", peer);
-	s->end = END_TAKEN;
-}
-
-/* The force fifo is readable: a request to let go, for us or not. */
-void
-share_bell(struct session *s)
-{
-	char		 buf[4 * BELL_LEN + 1], peer[PEER_LEN];
+	char		 buf[4 * BELL_LEN + 1];
 	char		*line, *next, *p;
 	const char	*errstr;
 	long long	 pid;
@@ -341,9 +276,9 @@ share_bell(struct session *s)
 	int		 yield = 0;
 
 	if ((n = read(s->ffd, buf, sizeof(buf) - 1)) <= 0)
-		return;
+		return 0;
 	buf[n] = '\0';
-	strlcpy(peer, "another client", sizeof(peer));
+	strlcpy(peer, "another client", len);
 	for (line = buf; (next = strchr(line, '\n')) != NULL;
 	    line = next + 1) {
 		*next = '\0';
@@ -354,11 +289,10 @@ share_bell(struct session *s)
 		pid = strtonum(line + 5, 0, INT_MAX, &errstr);
 		if (errstr != NULL || (pid != 0 && pid != (long long)getpid()))
 			continue;	/* for a writer before us */
-		strlcpy(peer, p, sizeof(peer));
+		strlcpy(peer, p, len);
 		yield = 1;
 	}
-	if (yield && !s->readonly)
-		share_taken(s, peer);
+	return yield && !s->readonly;
 }
 
 /* Call fn for each line of the logger's status file; -1 if none. */
@@ -372,7 +306,7 @@ who_each(const char *rundir, const char *logger,
 	FILE		*fp;
 	int		 fd, i, n;
 
-	n = snprintf(path, sizeof(path), "%s.who", logger);
+	n = snprintf(path, sizeof(path), "%s" WHO_SUFFIX, logger);
 	if (n < 0 || (size_t)n >= sizeof(path) ||
 	    (fd = run_open(rundir, path, O_RDONLY, 0, 0, S_IFREG)) == -1)
 		return -1;

@@ -24,32 +24,11 @@
 
 #include <sys/types.h>
 
+#include <arpa/telnet.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "conslet.h"
-
-#define SE	240
-#define NOP	241
-#define DM	242
-#define BRK	243
-#define IP	244
-#define AO	245
-#define AYT	246
-#define EC	247
-#define EL	248
-#define GA	249
-#define SB	250
-#define WILL	251
-#define WONT	252
-#define DO	253
-#define DONT	254
-#define IAC	255
-
-#define O_BINARY	0
-#define O_ECHO		1
-#define O_SGA		3
-#define O_COMPORT	44
 
 /* Option states, RFC 1143; Q_OPPOSITE is the one-deep queue. */
 #define Q_NO		0
@@ -74,13 +53,13 @@ static int
 allowed(const struct session *s, int opt, int ours)
 {
 	switch (opt) {
-	case O_BINARY:
-	case O_SGA:
+	case TELOPT_BINARY:
+	case TELOPT_SGA:
 		return 1;
-	case O_ECHO:
+	case TELOPT_ECHO:
 		return ours;	/* the guest echoes; the client must not */
-	case O_COMPORT:
-		return s->tn.comport && !s->readonly;
+	case TELOPT_COMPORT:
+		return s->cp.allowed && !s->readonly;
 	}
 	return 0;
 }
@@ -103,7 +82,7 @@ negotiate(struct session *s, unsigned char *q, int opt, int ours, int enable)
 			send3(s, on, opt);
 		} else if (enable) {
 			send3(s, off, opt);
-			if (opt == O_COMPORT)
+			if (opt == TELOPT_COMPORT)
 				comport_refused(s);
 		}
 		break;
@@ -136,7 +115,7 @@ negotiate(struct session *s, unsigned char *q, int opt, int ours, int enable)
 		break;
 	}
 	/* RFC 2217 agreed, either way: the client hears the modem lines */
-	if (opt == O_COMPORT && !was && telnet_comport(s))
+	if (opt == TELOPT_COMPORT && !was && telnet_comport(s))
 		comport_agreed(s);
 }
 
@@ -155,40 +134,40 @@ telnet_start(struct session *s)
 {
 	struct telnet	*t = &s->tn;
 
-	ask(s, &t->us[O_ECHO], O_ECHO, 1);
-	ask(s, &t->us[O_SGA], O_SGA, 1);
-	ask(s, &t->them[O_SGA], O_SGA, 0);
-	ask(s, &t->us[O_BINARY], O_BINARY, 1);
-	ask(s, &t->them[O_BINARY], O_BINARY, 0);
+	ask(s, &t->us[TELOPT_ECHO], TELOPT_ECHO, 1);
+	ask(s, &t->us[TELOPT_SGA], TELOPT_SGA, 1);
+	ask(s, &t->them[TELOPT_SGA], TELOPT_SGA, 0);
+	ask(s, &t->us[TELOPT_BINARY], TELOPT_BINARY, 1);
+	ask(s, &t->them[TELOPT_BINARY], TELOPT_BINARY, 0);
 	comport_init(s);
 }
 
 /* The client sends 8-bit data (its WILL BINARY is in effect). */
-int
-telnet_binary_in(const struct session *s)
+static int
+binary_in(const struct session *s)
 {
-	return (s->tn.them[O_BINARY] & Q_STATE) == Q_YES;
+	return (s->tn.them[TELOPT_BINARY] & Q_STATE) == Q_YES;
 }
 
 static int
 binary_out(const struct session *s)
 {
-	return (s->tn.us[O_BINARY] & Q_STATE) == Q_YES;
+	return (s->tn.us[TELOPT_BINARY] & Q_STATE) == Q_YES;
 }
 
 /* COM-PORT-OPTION is in effect, on either side, for a client that writes. */
 int
 telnet_comport(const struct session *s)
 {
-	return s->tn.comport && !s->readonly &&
-	    ((s->tn.them[O_COMPORT] & Q_STATE) == Q_YES ||
-	    (s->tn.us[O_COMPORT] & Q_STATE) == Q_YES);
+	return s->cp.allowed && !s->readonly &&
+	    ((s->tn.them[TELOPT_COMPORT] & Q_STATE) == Q_YES ||
+	    (s->tn.us[TELOPT_COMPORT] & Q_STATE) == Q_YES);
 }
 
-void
-telnet_sb(struct session *s, int opt, const unsigned char *p, size_t n)
+static void
+subneg(struct session *s, int opt, const unsigned char *p, size_t n)
 {
-	if (opt != O_COMPORT)
+	if (opt != TELOPT_COMPORT)
 		return;
 	if (telnet_comport(s))
 		comport_sb(s, p, n);
@@ -218,14 +197,11 @@ command(struct session *s, int c, unsigned char *data, size_t *nd)
 	escape_input(s, data, *nd);
 	*nd = 0;
 	switch (c) {
-	case BRK:
-		if (s->readonly)
-			session_notice(s, "read-only: BREAK is not allowed");
-		else
-			session_break(s);
+	case BREAK:
+		command_break(s);
 		break;
 	case AYT:
-		session_notice(s, "yes, %s is here", s->con->name);
+		command_ayt(s);
 		break;
 	default:		/* NOP, DM, GA, AO, a stray SE: nothing */
 		break;
@@ -258,7 +234,7 @@ telnet_input(struct session *s, const unsigned char *p, size_t n)
 				if (c == '\n' || c == '\0')
 					break;
 			}
-			if (c == '\r' && !telnet_binary_in(s))
+			if (c == '\r' && !binary_in(s))
 				t->incr = 1;
 			data[nd++] = c;
 			break;
@@ -320,7 +296,7 @@ telnet_input(struct session *s, const unsigned char *p, size_t n)
 				if (!t->sbover && t->sblen > 0) {
 					escape_input(s, data, nd);
 					nd = 0;
-					telnet_sb(s, t->sb[0], t->sb + 1,
+					subneg(s, t->sb[0], t->sb + 1,
 					    t->sblen - 1);
 				}
 				break;

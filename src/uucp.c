@@ -119,7 +119,7 @@ uucp_dir(const char *arg)
 	if (strcmp(arg, "none") == 0)
 		return NULL;
 	if (arg[0] != '/')
-		fatal(EX_USAGE, "UUCP lock directory is invalid: %s: not an "
+		fatalx(EX_USAGE, "UUCP lock directory is invalid: %s: not an "
 		    "absolute path", arg);
 	return arg;
 }

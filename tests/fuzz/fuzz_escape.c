@@ -104,6 +104,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		k = chunk == 0 || chunk > size - i ? size - i : chunk;
 		stub_begin(k);
 		escape_input(s, data + i, k);
+		stub_collect(s);
 	}
 	if (s->end != END_NONE && s->end != END_ESCAPE)
 		fuzz_fail("the session ended, and not by ~.");

@@ -33,13 +33,11 @@
 
 #include <sys/ioctl.h>
 
+#include <arpa/telnet.h>
 #include <stdint.h>
 
 #include "fuzz_common.h"
 
-#define IAC	255
-#define WILL	251
-#define DONT	254
 #define Q_STATE	3
 #define Q_YES	1
 
@@ -120,8 +118,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = fuzz_session((flags >> 4) & 3, flags & 0x02, (flags & 0x04) != 0,
 	    flags & 0x40, flags & 0x08 ? -1 : flags & 0x80 ? 0x1d : '~');
 	s->tn.on = 1;
-	s->tn.comport = flags & 0x01;
+	s->cp.allowed = flags & 0x01;
 	telnet_start(s);
+	stub_collect(s);
 	if (stub.negotiations != 5 || stub.replied != 15)
 		fuzz_fail("telnet_start: not the 5 offers");
 	check_state(s);
@@ -135,6 +134,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		k = chunk == 0 || chunk > size - i ? size - i : chunk;
 		stub_begin(k);
 		telnet_input(s, data + i, k);
+		stub_collect(s);
 		check_state(s);
 		if (stub.negotiations > asked)
 			fuzz_fail("more negotiation answers than requests");

@@ -10,7 +10,7 @@ set -u
 targets="telnet escape ctl"
 : "${FUZZCC:=clang-14}" "${FUZZTIME:=60}" "${FUZZLIBS:=}"
 : "${FUZZFLAGS:=-g -O1 -fsanitize=fuzzer,address,undefined}"
-: "${FUZZSRCS:=tests/fuzz/stubs.c src/comport.c src/ctl.c src/escape.c src/telnet.c}"
+: "${FUZZSRCS:=tests/fuzz/stubs.c src/command.c src/comport.c src/ctl.c src/escape.c src/msg.c src/session.c src/signals.c src/telnet.c}"
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/conslet-fuzz.XXXXXX") || exit 1
 keep=

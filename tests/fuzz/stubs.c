@@ -15,21 +15,24 @@
  */
 
 /*
- * What telnet.c, comport.c and escape.c call outside themselves, for the
- * fuzz targets: the session's outputs (relay.c), the logger (share.c) and
- * the device line (line.c). Nothing does I/O; everything checks what it
- * is handed and aborts on what the real function could not take:
+ * What telnet.c, comport.c, escape.c and command.c call beyond the files
+ * the fuzz targets link for real (session.c, msg.c, signals.c), for the
+ * targets: the logger (share.c), taking write access (access.c), a
+ * record's time (lock.c) and the device line (line.c). Nothing does I/O;
+ * everything checks what it is handed and aborts on what the real
+ * function could not take:
  *
- * - session_send: the bytes for the device are readable, and one call of
- *   the decoder never sends more than the relay keeps room for (half as
- *   much again as it read, plus 4 bytes: ~B and a telnet BRK turn 2 bytes
- *   into the 3 of CR ~ ^B), since the relay's buffer would drop the rest. They are kept, for the targets to compare with a model.
- * - session_reply: whole telnet commands only (IAC WILL/WONT/DO/DONT opt,
- *   IAC SB ... IAC SE with every IAC inside doubled), and a bounded size.
- * - session_notice, session_note: the format and its arguments (vsnprintf
- *   reads them all, so ASan sees a bad string).
+ * - share_note: the note is a readable string.
  * - line_setup: only values the line code knows (5-8 data bits, parity
  *   n/e/o, 1 or 2 stop bits, a FLOW_*, a termios speed).
+ *
+ * stub_collect() takes what the session's buffers hold after each call:
+ * the bytes for the device, kept for the targets to compare with a model,
+ * never more than the relay keeps room for (half as much again as it
+ * read, plus 4 bytes: ~B and a telnet BRK turn 2 bytes into the 3 of
+ * CR ~ ^B); and what went to the client, where every IAC starts a whole
+ * telnet command (IAC WILL/WONT/DO/DONT opt, IAC SB ... IAC SE with every
+ * IAC inside doubled, IAC and a command) and the rest is notice text.
  *
  * The line is a model of one of four devices, chosen by the target: a
  * Linux pty (keeps speed, stop bits and flow; forces 8 bits and no
@@ -42,6 +45,7 @@
 #include <sys/types.h>
 #include <sys/ioctl.h>
 
+#include <arpa/telnet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,11 +55,6 @@
 #include "conslet.h"
 #include "stubs.h"
 
-#define IAC	255
-#define SB	250
-#define SE	240
-#define WILL	251
-#define DONT	254
 
 struct stub	 stub;
 
@@ -107,7 +106,6 @@ stub_begin(size_t n)
 {
 	/* relay.c reads at most 2/3 of what todev has room for, less 4 */
 	stub.budget = n + n / 2 + 4;
-	stub.sent_now = 0;
 }
 
 static void
@@ -119,44 +117,23 @@ check_session(const struct session *s)
 		die("no console");
 }
 
-void
-session_send(struct session *s, const void *p, size_t n)
+/* What the telnet decoder sent the client: whole commands and text. */
+static void
+check_client(const unsigned char *b, size_t n)
 {
-	check_session(s);
-	touch(p, n);
-	if (n > BUF_LEN)
-		die("session_send: more than a buffer");
-	if (s->readonly)	/* relay.c drops them */
-		return;
-	stub.sent_now += n;
-	if (stub.budget > 0 && stub.sent_now > stub.budget) {
-		fprintf(stderr, "%zu bytes for the device from %zu read\n",
-		    stub.sent_now, (stub.budget - 4) * 2 / 3);
-		die("session_send: more than the relay keeps room for");
-	}
-	if (n > sizeof(stub.sent) - stub.nsent)
-		n = sizeof(stub.sent) - stub.nsent;
-	memcpy(stub.sent + stub.nsent, p, n);
-	stub.nsent += n;
-}
+	size_t	 i, st;
 
-/* Whole commands: IAC WILL..DONT opt, IAC SB .. IAC SE, IAC other. */
-void
-session_reply(struct session *s, const void *p, size_t n)
-{
-	const unsigned char	*b = p;
-	size_t			 i;
-
-	check_session(s);
-	touch(p, n);
-	if (n == 0 || n > 512)
-		die("session_reply: empty or too long");
 	for (i = 0; i < n;) {
-		if (b[i] != IAC || i + 1 >= n)
-			die("session_reply: not a telnet command");
+		if (b[i] != IAC) {		/* notice text */
+			i++;
+			continue;
+		}
+		st = i;
+		if (i + 1 >= n)
+			die("to the client: a lone IAC");
 		if (b[i + 1] >= WILL && b[i + 1] <= DONT) {
 			if (i + 2 >= n)
-				die("session_reply: option missing");
+				die("to the client: option missing");
 			stub.negotiations++;
 			i += 3;
 		} else if (b[i + 1] == SB) {
@@ -164,88 +141,68 @@ session_reply(struct session *s, const void *p, size_t n)
 				if (b[i] != IAC)
 					continue;
 				if (i + 1 >= n)
-					die("session_reply: lone IAC in SB");
+					die("to the client: lone IAC in SB");
 				if (b[i + 1] == SE)
 					break;
 				if (b[i + 1] != IAC)
-					die("session_reply: IAC in SB not doubled");
+					die("to the client: IAC in SB not "
+					    "doubled");
 				i++;
 			}
 			if (i >= n)
-				die("session_reply: SB without IAC SE");
+				die("to the client: SB without IAC SE");
 			stub.subnegotiations++;
 			i += 2;
 		} else if (b[i + 1] == IAC) {
-			die("session_reply: data (IAC IAC) as a reply");
+			die("to the client: data (IAC IAC) as a reply");
 		} else
 			i += 2;
-	}
-	stub.replied += n;
-}
-
-static void
-vcheck(const char *fmt, va_list ap)
-{
-	char	 buf[NOTICE_ROOM];
-
-	if (fmt == NULL)
-		die("NULL format");
-	if (vsnprintf(buf, sizeof(buf), fmt, ap) < 0)
-		die("bad format");
-}
-
-void
-session_notice(struct session *s, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	check_session(s);
-	va_start(ap, fmt);
-	vcheck(fmt, ap);
-	va_end(ap);
-	s->tn.outcr = 0;	/* as relay.c: the notice ends a lone CR */
-	stub.notices++;
-}
-
-void
-session_note(struct session *s, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	check_session(s);
-	va_start(ap, fmt);
-	vcheck(fmt, ap);
-	va_end(ap);
-	stub.notes++;
-}
-
-/* As relay.c does it, with line_break() below. */
-void
-session_break(struct session *s)
-{
-	check_session(s);
-	stub.breaks++;
-	switch (line_break(s->dev, s->altbreak)) {
-	case BRK_SENT:
-		session_notice(s, "BREAK sent");
-		session_note(s, "BREAK by %s", s->me.peer);
-		break;
-	case BRK_ALT:
-		session_send(s, "\r~\002", 3);
-		session_notice(s, "BREAK sent as CR ~ ^B");
-		session_note(s, "BREAK sent as CR ~ ^B by %s", s->me.peer);
-		break;
-	default:
-		session_notice(s, "BREAK failed: %s", strerror(errno));
-		break;
+		stub.replied += i - st;
 	}
 }
 
 void
-session_who(struct session *s)
+stub_collect(struct session *s)
+{
+	struct buf	*d = &s->todev, *c = &s->tocli;
+	size_t		 n = d->len;
+
+	check_session(s);
+	if (stub.budget > 0 && n > stub.budget) {
+		fprintf(stderr, "%zu bytes for the device from %zu read\n",
+		    n, (stub.budget - 4) * 2 / 3);
+		die("more for the device than the relay keeps room for");
+	}
+	if (n > sizeof(stub.sent) - stub.nsent)
+		n = sizeof(stub.sent) - stub.nsent;
+	memcpy(stub.sent + stub.nsent, d->data + d->off, n);
+	stub.nsent += n;
+	buf_consume(d, d->len);
+	check_client(c->data + c->off, c->len);
+	stub.toclient += c->len;
+	buf_consume(c, c->len);
+}
+
+int
+share_who(struct session *s)
 {
 	check_session(s);
-	session_notice(s, "%s: writer %s (you)", s->con->name, s->me.peer);
+	if (s->ctl == -1)
+		die("share_who without a logger");
+	return 0;
+}
+
+void
+access_take(struct session *s)
+{
+	check_session(s);
+}
+
+void
+holder_since(const struct holder *h, char *buf, size_t len)
+{
+	(void)h;
+	snprintf(buf, len, "00:00:00");
 }
 
 void
@@ -257,27 +214,10 @@ share_replay(struct session *s)
 }
 
 void
-share_take(struct session *s)
-{
-	check_session(s);
-}
-
-void
 share_note(struct session *s, const char *text)
 {
 	check_session(s);
 	touch(text, strlen(text));
-}
-
-void
-logit(int prio, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	(void)prio;
-	va_start(ap, fmt);
-	vcheck(fmt, ap);
-	va_end(ap);
 }
 
 /* The device line. */

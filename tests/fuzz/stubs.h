@@ -14,7 +14,7 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-/* The fuzz targets' view of stubs.c: what the stubs saw, and the line. */
+/* The fuzz targets' view of stubs.c: what the session gave out, and the line. */
 
 #ifndef STUBS_H
 #define STUBS_H
@@ -27,19 +27,20 @@ struct stub {
 	struct line	 line;		/* its settings now */
 	int		 modem;		/* TIOCM_* bits, DEV_SERIAL */
 	int		 brk;		/* the line is held in BREAK */
-	size_t		 budget;	/* bytes one decoder call may send */
-	size_t		 sent_now;	/* sent in this call */
+	size_t		 budget;	/* bytes one call may send the device */
 	unsigned char	 sent[1 << 16];	/* what reached the device */
 	size_t		 nsent;
-	size_t		 replied;	/* protocol bytes to the client */
+	size_t		 toclient;	/* bytes to the client */
+	size_t		 replied;	/* of them, telnet commands */
 	size_t		 negotiations;	/* IAC WILL/WONT/DO/DONT replies */
 	size_t		 subnegotiations;
-	size_t		 notices, notes, breaks, setups;
+	size_t		 setups;
 };
 
 extern struct stub	 stub;
 
 void	 stub_reset(int);
 void	 stub_begin(size_t);
+void	 stub_collect(struct session *);
 
 #endif /* STUBS_H */
