@@ -45,9 +45,9 @@
 #endif
 
 #ifdef __GLIBC__
-#define OPTS	"+:Tb:C:L:n:p:R:U:"	/* GNU: stop at the console name */
+#define OPTS	"+:5Tb:a:A:C:D:L:n:p:R:S:U:w:x:" /* GNU: stop at the name */
 #else
-#define OPTS	":Tb:C:L:n:p:R:U:"
+#define OPTS	":5Tb:a:A:C:D:L:n:p:R:S:U:w:x:"
 #endif
 
 #define READ_LEN	65536
@@ -70,8 +70,10 @@ static int		 uucp_warned;	/* no UUCP lock could be made */
 static void __attribute__((__noreturn__))
 usage(void)
 {
-	fatal(EX_USAGE, "usage: conslog [-T] [-b ringsize] [-C consdir] "
-	    "[-L log] [-n fd] [-p pidfile] [-R rundir] [-U lockdir] console");
+	fatal(EX_USAGE, "usage: conslog [-5T] [-A file] [-a pattern] "
+	    "[-b ringsize] [-C consdir] [-D socket] [-L log] [-n fd] "
+	    "[-p pidfile] [-R rundir] [-S facility] [-U lockdir] "
+	    "[-w priority] [-x command] console");
 }
 
 /* One logger per name: its socket, its status file and its log. */
@@ -181,6 +183,7 @@ attach(void)
 	}
 	rfd = fd;
 	con = c;
+	status_present(1);
 	fan_device(con.key);
 	if (line_setup(dev, &(struct line){ 0 }) == -1)
 		logit(LOG_WARNING, "%s: cannot set up %s: %s", name,
@@ -203,6 +206,7 @@ static void
 detach(void)
 {
 	uucp_unlock();		/* the flock too, before the descriptor goes */
+	status_present(0);
 	close(dev);
 	dev = -1;
 	uucp_told = 0;
@@ -251,7 +255,7 @@ ready(int notify, struct pidfh *pfh)
 int
 main(int argc, char *argv[])
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, 0 };
 	static unsigned char buf[READ_LEN];
 	struct pollfd	 pfd[2 + 1 + 2 * MAX_SUBS];
 	struct pidfh	*pfh = NULL;
@@ -311,6 +315,8 @@ main(int argc, char *argv[])
 		case ':':
 			fatal(EX_USAGE, "option -%c needs a value", optopt);
 		default:
+			if (slog_option(ch, optarg) == 0)
+				break;
 			fatal(EX_USAGE, "unknown option -%c", optopt);
 		}
 	}
@@ -348,6 +354,7 @@ main(int argc, char *argv[])
 		fatal(EX_OSERR, "signals: %s", strerror(errno));
 	if (fan_init(rundir, name, &ring, note) == -1)
 		fatal(EX_OSERR, "run directory %s: %s", rundir, lock_error());
+	slog_init(rundir, name);
 	fan_device(con.key);
 	setproctitle("%s", name);
 	logit(LOG_INFO, "%s: logging %s to %s", name, con.device, logf.path);
@@ -379,6 +386,7 @@ main(int argc, char *argv[])
 		if ((got = fan_timeout()) != -1 &&
 		    (timeout == -1 || got < timeout))
 			timeout = got;
+		timeout = slog_timeout(timeout);
 
 		pfd[0].fd = sigfd;
 		pfd[0].events = POLLIN;
@@ -413,6 +421,7 @@ main(int argc, char *argv[])
 			    errno != EINTR);
 			if (len > 0) {
 				log_write(&logf, buf, len);
+				slog_output(buf, len);
 				ring_add(&ring, buf, len);
 			}
 			if (gone) {
@@ -425,9 +434,11 @@ main(int argc, char *argv[])
 		}
 		fan_serviced(pfd + 2, nsub);
 		fan_flush();	/* once a round: new output, replays, notices */
+		slog_tick();
 	}
 
 	logit(LOG_INFO, "%s: stopped", name);
+	slog_close();
 	fan_close();
 	if (dev != -1)
 		detach();
