@@ -50,7 +50,7 @@
 #define CMD_LIMIT	60000	/* ms a command may run before SIGKILL */
 
 static regex_t		 re[PATTERNS];
-static char		*source[PATTERNS];	/* the pattern, for the command */
+static char		*source[PATTERNS];	/* as given, for the command */
 static int		 npat;
 static int		 prio = LOG_WARNING;	/* -w */
 static const char	*command;		/* -x */

@@ -77,9 +77,10 @@ counters_of(struct status *st, const char *rundir)
 			continue;
 		*v++ = '\0';
 		n = strtonum(v, 0, LLONG_MAX, &errstr);
+		/* the times (output, present) are 0 for none */
 		for (i = 0; i < 6 && errstr == NULL; i++)
 			if (strcmp(line, counter_key[i]) == 0 &&
-			    (n > 0 || (i != 1 && i != 5)))	/* times: 0 none */
+			    (n > 0 || (i != 1 && i != 5)))
 				snprintf(st->counters[i],
 				    sizeof(st->counters[i]), "%lld", n);
 	}

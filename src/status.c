@@ -42,7 +42,7 @@ static struct {
 	time_t			 output;	/* when the last came */
 	int			 clients;	/* attached now */
 	unsigned long long	 skipped;	/* bytes viewers skipped */
-	unsigned long long	 dropped;	/* messages syslog did not take */
+	unsigned long long	 dropped;	/* messages syslog did not get */
 	time_t			 present;	/* the device open since; 0 */
 } st;
 static int		 dirty;

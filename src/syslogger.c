@@ -24,9 +24,10 @@
  * socket is ours and never waits: what the daemon does not take at once
  * waits in a bounded queue (a burst of boot messages), the oldest making
  * room for the newest, and what is dropped is counted and the count told
- * once the daemon reads again. Its path can be chosen (-D). The format is that of syslog(3), RFC 3164 as the
- * local socket has it, which rsyslog, syslog-ng, journald and FreeBSD's
- * syslogd all parse; -5 writes RFC 5424 for the daemons that take it.
+ * once the daemon reads again. Its path can be chosen (-D). The format is
+ * that of syslog(3), RFC 3164 as the local socket has it, which rsyslog,
+ * syslog-ng, journald and FreeBSD's syslogd all parse; -5 writes RFC 5424
+ * for the daemons that take it.
  *
  * A line is what a person calls one: it ends at LF, CR LF or a lone CR. It
  * is made visible with vis(3) (no control byte or escape sequence reaches
@@ -161,9 +162,9 @@ header(char *buf, size_t len, int pri, const char *msgid)
 	}
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	strftime(zone, sizeof(zone), "%z", &tm);	/* +hhmm */
-	return snprintf(buf, len, "<%d>1 %s.%06ld%.3s:%.2s %s conslog %ld %s - ",
-	    pri, when, ts.tv_nsec / 1000, zone, zone + 3, host,
-	    (long)getpid(), msgid);
+	return snprintf(buf, len,
+	    "<%d>1 %s.%06ld%.3s:%.2s %s conslog %ld %s - ", pri, when,
+	    ts.tv_nsec / 1000, zone, zone + 3, host, (long)getpid(), msgid);
 }
 
 /* Put one datagram together: its length. */
@@ -245,10 +246,11 @@ oldest(char *buf)
 static void
 forget_oldest(void)
 {
-	char	 buf[DGRAM_LEN];
-	size_t	 n;
+	unsigned char	 len[2];
+	size_t		 n;
 
-	n = oldest(buf);
+	ring_out(len, qhead, 2);
+	n = len[0] << 8 | len[1];
 	qhead = (qhead + 2 + n) % sizeof(queue);
 	qlen -= 2 + n;
 }
@@ -304,7 +306,10 @@ drain(void)
 	}
 }
 
-/* One message: sent at once, or queued while the daemon does not read. */
+/*
+ * One message: sent at once, or queued while the daemon does not read;
+ * the queue is tried again once a round of the loop (slog_tick).
+ */
 static void
 send_dgram(int pri, const char *msgid, const char *who, const char *msg)
 {
@@ -315,7 +320,6 @@ send_dgram(int pri, const char *msgid, const char *who, const char *msg)
 	if (qlen == 0 && dropped == 0 && put(buf, n) == 0)
 		return;
 	enqueue(buf, n);
-	drain();
 }
 
 /* logit() with -S or -D: what it would give syslog(3), never waiting. */
@@ -505,5 +509,7 @@ slog_close(void)
 	if (tlen > 0)
 		line_out(0);
 	alert_close();
+	if (qlen > 0 || dropped > 0)
+		drain();	/* what the daemon takes now; no waiting */
 	status_close();
 }
