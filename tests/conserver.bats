@@ -13,8 +13,9 @@
 # 127.0.0.1 and the other's its address: the same conserver.cf then
 # serves both, as it would on two machines.
 
-# shellcheck disable=SC2154
-# (PORT_a and PORT_b are set by serve_on.)
+# shellcheck disable=SC2154,SC2016
+# (PORT_a and PORT_b are set by serve_on; sh -c scripts are single-quoted
+# on purpose.)
 
 setup() {
 	load helpers
@@ -71,8 +72,9 @@ start_conserver_on() {
 
 # _cs_listening ADDRESS: something listens on ADDRESS:$CS_PORT.
 _cs_listening() {
-	local hex
-	hex=$(printf '%02X' ${1//./ } | sed 's/\(..\)\(..\)\(..\)\(..\)/\4\3\2\1/')
+	local hex a b c d
+	IFS=. read -r a b c d <<<"$1"
+	printf -v hex '%02X%02X%02X%02X' "$d" "$c" "$b" "$a"
 	awk -v a="$hex:$(printf '%04X' "$CS_PORT")" \
 	    '$2 == a && $4 == "0A" { f = 1 } END { exit !f }' /proc/net/tcp
 }

@@ -5,8 +5,9 @@
 # goes away costs the guest and the clients nothing; and the counters of
 # conslet -l -H.
 
-# shellcheck disable=SC2154
-# (PORT_w, PORT_v and PORT_f are set by serve_as.)
+# shellcheck disable=SC2154,SC2016,SC1003
+# (PORT_w, PORT_v and PORT_f are set by serve_as; sh -c scripts and
+# what the guest prints are single-quoted on purpose, backslashes too.)
 
 setup() {
 	load helpers
@@ -370,4 +371,38 @@ EOF2
 	    "$T/coll.out"
 	grep -q -E "^[^ ]+ local0\.warning conslog - pbx: Kernel panic - not syncing$" \
 	    "$T/coll.out"
+}
+
+@test "systemd-journald (a private one): SYSLOG_IDENTIFIER conslog, the pid, the priority and facility, the line made visible as MESSAGE" {
+	journald=/lib/systemd/systemd-journald
+	[ -x "$journald" ] || skip "systemd-journald is not installed"
+	[ "$(id -u)" = 0 ] || skip "journald's test runs it as root"
+	require journalctl unshare
+	# its /run (sockets, volatile journal) and /var/log are the test's
+	mkdir -p "$T/jd.run" "$T/jd.log"
+	_spawn "$T/journald.out" "$T/journald.err" unshare --mount \
+	    --propagation private -- sh -c \
+	    'mount --bind "$1" /run && mount --bind "$2" /var/log &&
+	    exec "$3"' sh "$T/jd.run" "$T/jd.log" "$journald"
+	sock=$T/jd.run/systemd/journal/dev-log
+	wait_for test -S "$sock"
+	start_guest pbx
+	start_logger pbx -S local2 -D "$sock" -a 'Kernel panic'
+	guest_print pbx $'journal line \033[1mbold\033[0m\r\nKernel panic - not syncing\r\n'
+	_journal() {
+		journalctl -D "$T/jd.run/log/journal" --no-pager -o json \
+		    SYSLOG_IDENTIFIER=conslog 2>/dev/null |
+		    python3 -c 'import json, sys
+for l in sys.stdin:
+    d = json.loads(l)
+    print(d["SYSLOG_PID"], d["PRIORITY"], d["SYSLOG_FACILITY"], d["MESSAGE"])' \
+		    >"$T/journal"
+		grep -q 'Kernel panic' "$T/journal"
+	}
+	wait_for _journal
+	cat "$T/journal"
+	grep -q -x -F "$LOGGER_PID 6 18 pbx: journal line \\033[1mbold\\033[0m" \
+	    "$T/journal"
+	grep -q -x -F "$LOGGER_PID 4 18 pbx: Kernel panic - not syncing" \
+	    "$T/journal"
 }
