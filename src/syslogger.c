@@ -326,7 +326,10 @@ send_dgram(int pri, const char *msgid, const char *who, const char *msg)
 static void
 sink(int prio, const char *msg)
 {
+	int	 serrno = errno;	/* as syslog(3) keeps it */
+
 	send_dgram(LOG_DAEMON | prio, "-", NULL, msg);
+	errno = serrno;
 }
 
 /* conslog's options of this file and alert.c: 0 if ch is one. */
@@ -399,6 +402,7 @@ slog_event(int prio, const char *fmt, ...)
 {
 	char	 msg[LINE_TEXT], safe[LINE_TEXT];
 	va_list	 ap;
+	int	 serrno = errno;	/* the caller may say it next */
 
 	if (facility == -1)
 		return;
@@ -407,6 +411,7 @@ slog_event(int prio, const char *fmt, ...)
 	va_end(ap);
 	msg_vis(safe, sizeof(safe), msg, strlen(msg));
 	send_dgram(facility | prio, "event", lname, safe);
+	errno = serrno;
 }
 
 /* The line so far, cut or not (cut: it goes on in the next one). */

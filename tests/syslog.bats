@@ -174,6 +174,21 @@ EOF
 	rs_has "^daemon\.info conslog - $(re_quote "$w") joined, pid"
 }
 
+@test "a log that cannot be written is an event at err, and its recovery, with the bytes lost, one at notice" {
+	require prlimit
+	start_rsyslog
+	start_guest pbx
+	start_logger pbx -S local0 -D "$T/rs.sock"
+	prlimit --pid "$LOGGER_PID" --fsize=4096:unlimited
+	random_bytes "$T/data" 8192
+	guest_print_file pbx "$T/data"
+	rs_has "^local0\.err conslog - pbx: log $(re_quote "$LOGGER_LOG"): File too large; counting what is lost$"
+	prlimit --pid "$LOGGER_PID" --fsize=unlimited:unlimited
+	guest_print pbx $'written again\r\n'
+	rs_has "^local0\.notice conslog - pbx: log $(re_quote "$LOGGER_LOG"): writing again, [0-9]+ bytes lost$"
+	[ "$(rs_count '^local0\.err ')" -eq 1 ]
+}
+
 @test "an alert: a planted Kernel panic goes at warning and runs the command once, without a shell, with the console and the line in its environment; its status is logged" {
 	start_rsyslog
 	hook
