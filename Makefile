@@ -36,9 +36,9 @@ CONSLET_OBJS =	src/conslet.o src/access.o src/command.o src/comport.o \
 		src/lock.o src/menu.o src/msg.o src/peer.o src/relay.o \
 		src/session.o src/share.o src/signals.o src/telnet.o \
 		src/term.o src/uucp.o
-CONSLOG_OBJS =	src/conslog.o src/console.o src/ctl.o src/fanout.o src/line.o \
-		src/lock.o src/logfile.o src/msg.o src/ring.o src/signals.o \
-		src/uucp.o
+CONSLOG_OBJS =	src/conslog.o src/alert.o src/console.o src/ctl.o src/fanout.o \
+		src/line.o src/lock.o src/logfile.o src/msg.o src/ring.o \
+		src/signals.o src/status.o src/syslogger.o src/uucp.o
 HEADERS =	src/console.h src/conslet.h src/conslog.h src/ctl.h
 
 PROGS =		src/conslet src/conslog

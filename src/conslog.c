@@ -45,9 +45,9 @@
 #endif
 
 #ifdef __GLIBC__
-#define OPTS	"+:Tb:C:L:n:p:R:U:"	/* GNU: stop at the console name */
+#define OPTS	"+:5Tb:a:A:C:D:L:n:p:R:S:U:w:x:" /* GNU: stop at the name */
 #else
-#define OPTS	":Tb:C:L:n:p:R:U:"
+#define OPTS	":5Tb:a:A:C:D:L:n:p:R:S:U:w:x:"
 #endif
 
 #define READ_LEN	65536
@@ -75,8 +75,10 @@ static int		 announced;	/* ready told: a return is news */
 static void __attribute__((__noreturn__))
 usage(void)
 {
-	fatalx(EX_USAGE, "usage: conslog [-T] [-b ringsize] [-C consdir] "
-	    "[-L log] [-n fd] [-p pidfile] [-R rundir] [-U lockdir] console");
+	fatalx(EX_USAGE, "usage: conslog [-5T] [-A file] [-a pattern] "
+	    "[-b ringsize] [-C consdir] [-D socket] [-L log] [-n fd] "
+	    "[-p pidfile] [-R rundir] [-S facility] [-U lockdir] "
+	    "[-w priority] [-x command] console");
 }
 
 /* One logger per name: its socket, its status file and its log. */
@@ -184,6 +186,7 @@ attach(void)
 	}
 	rfd = fd;
 	con = c;
+	status_present(1);
 	fan_device(con.key);
 	if (line_setup(dev, &(struct line){ 0 }) == -1)
 		logit(LOG_WARNING, "%s: cannot set up %s: %s", name,
@@ -206,6 +209,7 @@ static void
 detach(void)
 {
 	uucp_unlock();		/* the flock too, before the descriptor goes */
+	status_present(0);
 	close(dev);
 	dev = -1;
 	uucp_told = 0;
@@ -312,6 +316,7 @@ device_output(void)
 	gone = r == 0 || (r == -1 && errno != EAGAIN && errno != EINTR);
 	if (len > 0) {
 		log_write(&logf, buf, len);
+		slog_output(buf, len);
 		ring_add(&ring, buf, len);
 	}
 	if (gone) {
@@ -368,6 +373,8 @@ options(int argc, char *argv[], const char **logarg, const char **pidpath,
 		case ':':
 			fatalx(EX_USAGE, "option -%c needs a value", optopt);
 		default:
+			if (slog_option(ch, optarg) == 0)
+				break;
 			fatalx(EX_USAGE, "unknown option -%c", optopt);
 		}
 	}
@@ -388,7 +395,7 @@ options(int argc, char *argv[], const char **logarg, const char **pidpath,
 static int
 setup(const char *logarg, const char *pidpath, long long ringsize)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, 0 };
 	struct holder	 other_h;
 	pid_t		 other;
 	int		 sigfd;
@@ -419,6 +426,7 @@ setup(const char *logarg, const char *pidpath, long long ringsize)
 		fatal(EX_OSERR, "signals");
 	if (fan_init(rundir, name, &ring, note) == -1)
 		fatalx(EX_OSERR, "run directory %s: %s", rundir, lock_error());
+	slog_init(rundir, name);
 	fan_device(con.key);
 	return sigfd;
 }
@@ -449,6 +457,7 @@ main(int argc, char *argv[])
 		timeout = dev == -1 ? device_return() : -1;
 		if ((t = fan_timeout()) != -1 && (timeout == -1 || t < timeout))
 			timeout = t;
+		timeout = slog_timeout(timeout);
 		pfd[0].fd = sigfd;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = dev;
@@ -465,9 +474,11 @@ main(int argc, char *argv[])
 			device_output();
 		fan_serviced(pfd + 2, nsub);
 		fan_flush();	/* once a round: new output, replays, notices */
+		slog_tick();
 	}
 
 	logit(LOG_INFO, "%s: stopped", name);
+	slog_close();
 	fan_close();
 	if (dev != -1)
 		detach();

@@ -42,6 +42,18 @@ struct logfile {
 	char		 path[PATH_MAX];
 };
 
+/* alert.c */
+const char *alert_add(const char *);
+const char *alert_file(const char *);
+const char *alert_command(const char *);
+void	 alert_priority(int);
+void	 alert_init(const char *);
+int	 alert_any(void);
+int	 alert_check(const char *);
+int	 alert_timeout(void);
+void	 alert_tick(void);
+void	 alert_close(void);
+
 /* fanout.c */
 int	 fan_init(const char *, const char *, struct ring *,
 	    void (*)(const char *));
@@ -61,11 +73,32 @@ void	 log_write(struct logfile *, const unsigned char *, size_t);
 void	 log_note(struct logfile *, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
 
+/* status.c */
+void	 status_init(const char *, const char *);
+void	 status_output(size_t);
+void	 status_clients(int);
+void	 status_skipped(unsigned long long);
+void	 status_dropped(unsigned long long);
+void	 status_present(int);
+int	 status_timeout(void);
+void	 status_tick(void);
+void	 status_close(void);
+
 /* ring.c */
 int	 ring_init(struct ring *, size_t);
 void	 ring_add(struct ring *, const unsigned char *, size_t);
 uint64_t ring_oldest(const struct ring *);
 size_t	 ring_peek(const struct ring *, uint64_t, const unsigned char **);
 uint64_t ring_replay(const struct ring *, size_t);
+
+/* syslogger.c */
+int	 slog_option(int, const char *);
+void	 slog_init(const char *, const char *);
+void	 slog_event(int, const char *, ...)
+	    __attribute__((__format__ (printf, 2, 3)));
+void	 slog_output(const unsigned char *, size_t);
+int	 slog_timeout(int);
+void	 slog_tick(void);
+void	 slog_close(void);
 
 #endif /* CONSLOG_H */

@@ -144,6 +144,7 @@ void	 msg_init(const char *, int);
 void	 msg_vis(char *, size_t, const char *, size_t);
 void	 msg_write(const void *, size_t);
 void	 msg_until(long long);
+void	 msg_sink(void (*)(int, const char *));
 void	 logit(int, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
 void	 fatal(int, const char *, ...)

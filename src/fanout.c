@@ -332,8 +332,11 @@ take_write(struct sub *s)
 		if (subs[i] != s)
 			subs[i]->writer = 0;
 	s->writer = 1;
-	if (lastw != NULL && lastw != s && !lastw->gone)
+	if (lastw != NULL && lastw != s && !lastw->gone) {
 		tell_all(NULL, "write access taken by %s", s->peer);
+		slog_event(LOG_NOTICE, "write access taken by %s, pid %ld",
+		    s->peer, (long)s->pid);
+	}
 	lastw = s;
 }
 
@@ -388,6 +391,9 @@ join(struct sub *s, const struct request *r)
 	logit(LOG_INFO, "%s joined%s%s, pid %ld", s->peer,
 	    s->writer ? "" : " (read-only)", s->quiet ? " (quiet)" : "",
 	    (long)s->pid);
+	slog_event(LOG_NOTICE, "%s joined%s, pid %ld", s->peer,
+	    s->writer ? "" : " (read-only)", (long)s->pid);
+	status_clients(1);
 	who();
 }
 
@@ -595,6 +601,9 @@ sub_write(struct sub *s)
 		if (s->pos < oldest) {
 			snprintf(text, sizeof(text), "%llu bytes skipped",
 			    (unsigned long long)(oldest - s->pos));
+			status_skipped(oldest - s->pos);
+			slog_event(LOG_WARNING, "%s for %s, pid %ld", text,
+			    s->peer, (long)s->pid);
 			s->pos = oldest;
 			if (s->quiet)
 				logit(LOG_WARNING, "%s: %s for %s, pid %ld",
@@ -654,6 +663,9 @@ reap(void)
 			logit(LOG_INFO, "%s left, pid %ld", subs[i]->peer,
 			    (long)subs[i]->pid);
 			tell_all(subs[i], "%s left", subs[i]->peer);
+			slog_event(LOG_NOTICE, "%s left, pid %ld",
+			    subs[i]->peer, (long)subs[i]->pid);
+			status_clients(-1);
 			changed = 1;
 		}
 		close(subs[i]->sock);

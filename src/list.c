@@ -47,7 +47,45 @@ struct status {
 	pid_t		 logger;	/* its pid, 0 for none */
 	char		 lname[NAME_LEN + 1]; /* the name it logs under */
 	int		 viewers;
+	char		 counters[6][24]; /* of NAME.stat, or "-" */
 };
+
+/* The logger's counters (conslog's NAME.stat), in the order of -H. */
+static const char *const counter_key[] = { "logged", "output", "clients",
+    "skipped", "dropped", "present" };
+
+static void
+counters_of(struct status *st, const char *rundir)
+{
+	char		 path[NAME_LEN + 8], line[64], *v;
+	const char	*errstr;
+	long long	 n;
+	FILE		*fp;
+	int		 fd, i;
+
+	snprintf(path, sizeof(path), "%s.stat", st->lname);
+	if (st->logger == 0 ||
+	    (fd = run_open(rundir, path, O_RDONLY, 0, 0, S_IFREG)) == -1)
+		return;
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if ((v = strchr(line, ' ')) == NULL)
+			continue;
+		*v++ = '\0';
+		n = strtonum(v, 0, LLONG_MAX, &errstr);
+		/* the times (output, present) are 0 for none */
+		for (i = 0; i < 6 && errstr == NULL; i++)
+			if (strcmp(line, counter_key[i]) == 0 &&
+			    (n > 0 || (i != 1 && i != 5)))
+				snprintf(st->counters[i],
+				    sizeof(st->counters[i]), "%lld", n);
+	}
+	fclose(fp);
+}
 
 static void
 status_of(struct status *st, const char *rundir, struct console *c,
@@ -58,6 +96,8 @@ status_of(struct status *st, const char *rundir, struct console *c,
 	int		 fd;
 
 	memset(st, 0, sizeof(*st));
+	for (fd = 0; fd < 6; fd++)
+		strlcpy(st->counters[fd], "-", sizeof(st->counters[fd]));
 	if (found != CON_OK) {
 		st->state = found == CON_NOTTY ? ST_NOTTY : ST_MISSING;
 		return;
@@ -77,6 +117,7 @@ status_of(struct status *st, const char *rundir, struct console *c,
 		strlcpy(st->lname, r.console, sizeof(st->lname));
 		st->viewers = share_viewers(rundir, r.console);
 	}
+	counters_of(st, rundir);
 	st->state = ST_FREE;
 	if (lock_held(rundir, c->key, "w")) {
 		st->state = ST_BUSY;
@@ -144,8 +185,10 @@ line_script(FILE *fp, const struct console *c, const struct status *st)
 	}
 	if (st->logger != 0)
 		snprintf(logger, sizeof(logger), "%ld", (long)st->logger);
-	fprintf(fp, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", vname, vdev,
-	    st_word[st->state], pid, vpeer, since, logger, st->viewers);
+	fprintf(fp, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t"
+	    "%s\n", vname, vdev, st_word[st->state], pid, vpeer, since, logger,
+	    st->viewers, st->counters[0], st->counters[1], st->counters[2],
+	    st->counters[3], st->counters[4], st->counters[5]);
 }
 
 /*

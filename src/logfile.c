@@ -81,9 +81,12 @@ put(struct logfile *l, const void *p, size_t n, int counted)
 		if ((w = write(l->fd, s, n)) == -1) {
 			if (errno == EINTR)
 				continue;
-			if (l->lost == 0 && l->lost_errno == 0)
+			if (l->lost == 0 && l->lost_errno == 0) {
 				logit(LOG_ERR, "log %s: %s; counting what is "
 				    "lost", l->path, strerror(errno));
+				slog_event(LOG_ERR, "log %s: %s; counting what "
+				    "is lost", l->path, strerror(errno));
+			}
 			l->lost_errno = errno;
 			if (counted)
 				l->lost += n;
@@ -118,6 +121,8 @@ gap(struct logfile *l)
 		return -1;
 	logit(LOG_NOTICE, "log %s: writing again, %llu bytes lost", l->path,
 	    (unsigned long long)l->lost);
+	slog_event(LOG_NOTICE, "log %s: writing again, %llu bytes lost",
+	    l->path, (unsigned long long)l->lost);
 	l->lost = 0;
 	l->lost_errno = 0;
 	return 0;
@@ -181,6 +186,7 @@ log_note(struct logfile *l, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	slog_event(LOG_NOTICE, "%s", text);
 	n = snprintf(buf, sizeof(buf), "[conslog: %s]\n", text);
 	if (n < 0 || (size_t)n >= sizeof(buf) || gap(l) == -1)
 		return;

@@ -47,6 +47,7 @@ static int		 err_quiet;	/* stderr: a terminal */
 static int		 err_is_client;	/* stderr is the file fd 1 is */
 static int		 has_client;	/* fd 1 is a client's connection */
 static long long	 until;		/* msg_write gives up then; 0: never */
+static void		(*sink)(int, const char *); /* else syslog(3) */
 
 void
 msg_init(const char *name, int client)
@@ -67,6 +68,13 @@ msg_init(const char *name, int client)
 	if (fstat(STDOUT_FILENO, &st1) == 0 && st1.st_dev == st2.st_dev &&
 	    st1.st_ino == st2.st_ino)
 		err_is_client = 1;
+}
+
+/* Operational messages go to fn rather than to syslog(3). */
+void
+msg_sink(void (*fn)(int, const char *))
+{
+	sink = fn;
 }
 
 /* Make text safe for any terminal and log: no control or 8-bit bytes. */
@@ -98,7 +106,10 @@ vlogit(int prio, int quiet, const char *fmt, va_list ap)
 	char	 buf[MSG_LEN * 4];
 
 	vformat(buf, sizeof(buf), fmt, ap);
-	syslog(prio, "%s", buf);
+	if (sink != NULL)
+		sink(prio, buf);
+	else
+		syslog(prio, "%s", buf);
 	if (err_ok && !quiet)
 		dprintf(STDERR_FILENO, "%s: %s\n", progname, buf);
 }

@@ -50,7 +50,9 @@ systemd-analyze	cmd:systemd-analyze			systemd		-
 logrotate	file:/usr/sbin/logrotate		logrotate	-
 s6		cmd:s6-supervise			s6		s6
 conserver	file:/usr/sbin/conserver		conserver-server	conserver-com
-console		cmd:console				conserver-client	conserver-com'
+console		cmd:console				conserver-client	conserver-com
+rsyslogd	file:/usr/sbin/rsyslogd			rsyslog		rsyslog
+labgrid		py:labgrid				python3-labgrid	-'
 needs_valgrind="$needs_check"'
 valgrind	cmd:valgrind				valgrind	valgrind'
 needs_fuzz='clang		cmd:clang-14				clang-14	-

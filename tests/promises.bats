@@ -427,21 +427,8 @@ CF
 # console_types TEXT: conserver's client, console, attaches to pbx, types
 # TEXT and Return, and leaves with its escape, ^Ec.
 console_types() {
-	run env CONSLET_TESTDIR="$T" timeout 30 expect -c "
-set timeout 10
-spawn console -M 127.0.0.1 -p $CS_PORT pbx
-expect {
-	-ex {for help]} {}
-	timeout { puts \"FAILED: console did not attach\"; exit 1 }
-}
-send -- {$1}
-send \"\\r\"
-sleep 0.5
-send \"\\005c.\"
-expect {
-	eof {}
-	timeout { puts \"FAILED: console did not leave\"; exit 1 }
-}" 3>&-
+	run env CONSLET_TESTDIR="$T" timeout 30 expect -f \
+	    "$TOP/tests/tools/console-types" 127.0.0.1 "$CS_PORT" pbx "$1" 3>&-
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
