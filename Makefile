@@ -34,7 +34,7 @@ ALL_CFLAGS =	$(CFLAGS) $(WARNFLAGS) $(WERROR) $(SANITIZE) $(BSD_CFLAGS) \
 CONSLET_OBJS =	src/conslet.o src/comport.o src/console.o src/ctl.o src/escape.o \
 		src/line.o src/list.o src/lock.o src/menu.o src/msg.o \
 		src/peer.o src/relay.o src/share.o src/signals.o \
-		src/telnet.o src/term.o src/uucp.o
+		src/telnet.o src/term.o src/uucp.o src/web.o
 CONSLOG_OBJS =	src/conslog.o src/console.o src/ctl.o src/fanout.o src/line.o \
 		src/lock.o src/logfile.o src/msg.o src/ring.o src/signals.o \
 		src/uucp.o

@@ -41,9 +41,9 @@
 #include "conslet.h"
 
 #ifdef __GLIBC__
-#define OPTS	"+:AC:c:Ee:fHh:i:lmpR:rs:tU:u:x:" /* GNU: stop at the name */
+#define OPTS	"+:AC:c:Ee:fHh:i:lmpR:rs:tU:u:W:wx:" /* GNU: stop at the name */
 #else
-#define OPTS	":AC:c:Ee:fHh:i:lmpR:rs:tU:u:x:"
+#define OPTS	":AC:c:Ee:fHh:i:lmpR:rs:tU:u:W:wx:"
 #endif
 
 #define IDLE_MAX	2592000	/* 30 days */
@@ -58,7 +58,8 @@ usage(void)
 {
 	fatal(EX_USAGE, "usage: conslet [-AEfprt] [-C consdir] [-R rundir] "
 	    "[-U lockdir] [-c format] [-e char] [-h bytes] [-i seconds] "
-	    "[-s speed] [-u user[:group]] [-x flow] console | -m | -l [-H]");
+	    "[-s speed] [-u user[:group]] [-x flow] console | -m | -w | "
+	    "-W proxy | -l [-H]");
 }
 
 /* A single character, or ^X for a control character. */
@@ -290,10 +291,11 @@ main(int argc, char *argv[])
 	struct line	 line;
 	struct ids	 id;
 	const char	*consdir = CONSDIR, *rundir = RUNDIR, *errstr;
-	const char	*uucpdir = UUCPDIR;
+	const char	*uucpdir = UUCPDIR, *proxy = NULL;
 	char		 chosen[NAME_LEN + 1], fname[KEY_LEN + 8];
 	int		 ch, listing = 0, esc = '~', altbreak = 0, idle = 0;
 	int		 droppriv = 0, force = 0, end, script = 0, ask = 0;
+	int		 web = 0;
 
 #ifdef LIBBSD_OVERLAY
 	setproctitle_init(argc, argv, environ);	/* libbsd needs the space */
@@ -373,6 +375,12 @@ main(int argc, char *argv[])
 			lookup_user(&id, optarg);
 			droppriv = 1;
 			break;
+		case 'W':
+			proxy = optarg;
+			/* FALLTHROUGH */
+		case 'w':
+			web = 1;
+			break;
 		case 'x':
 			if ((errstr = line_flow(&line, optarg)) != NULL)
 				fatal(EX_USAGE, "flow control is invalid: "
@@ -399,6 +407,13 @@ main(int argc, char *argv[])
 		usage();
 	s->cin = STDIN_FILENO;
 	s->cout = STDOUT_FILENO;
+	if (web) {
+		if (argc != 0 || ask)
+			usage();
+		web_console(consdir, rundir, proxy, chosen, sizeof(chosen));
+		argv[0] = chosen;
+		argc = 1;
+	}
 	if (ask) {
 		if (argc != 0)
 			usage();

@@ -159,6 +159,7 @@ void	 menu(struct session *, const char *, const char *, char *, size_t);
 
 /* peer.c */
 void	 peer_describe(char *, size_t);
+int	 peer_trust(const char *);
 void	 peer_tune(int);
 
 /* relay.c */
@@ -171,6 +172,10 @@ void	 session_who(struct session *);
 void	 session_reply(struct session *, const void *, size_t);
 void	 session_note(struct session *, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
+
+/* web.c */
+void	 web_console(const char *, const char *, const char *, char *,
+	    size_t);
 
 /* term.c */
 int	 term_raw(int);
