@@ -603,8 +603,8 @@ guest_print_file() {
 	_to_fifo "$T/$1.out" cat "$2"
 }
 
-# client_start ID PORT [nc|socat]: connect a client, input $T/ID.in, output
-# $T/ID.recv; returns once the connection is established.
+# client_start ID PORT [nc|socat|ws:/PATH]: connect a client, input
+# $T/ID.in, output $T/ID.recv; returns once the connection is established.
 client_start() {
 	local id=$1 port=$2 kind=${3:-nc}
 	rm -f "$T/$id.in"
@@ -615,6 +615,11 @@ client_start() {
 		set -- nc -n -N 127.0.0.1 "$port" ;;
 	socat)	# -t 30: after one direction's EOF keep the other 30s.
 		set -- socat -t 30 - "TCP:127.0.0.1:$port" ;;
+	ws:/*)	# conslet -w behind websocketd: a WebSocket to the path after
+		# ws:, as the page on the port would open it (WS_HEADER adds one).
+		set -- python3 "$TOP/tests/tools/wsclient.py" \
+		    ${WS_HEADER:+-H "$WS_HEADER"} "http://127.0.0.1:$port" \
+		    "ws://127.0.0.1:$port${kind#ws:}" ;;
 	*)	echo "client_start: unknown client $kind" >&2
 		return 1 ;;
 	esac
