@@ -43,9 +43,7 @@ require_browser() {
 	    command -v chrome >/dev/null 2>&1 || why="$why chromium"
 	command -v chromedriver >/dev/null 2>&1 || why="$why chromedriver"
 	BROWSER_PYTHON=$(_selenium_python) || why="$why selenium"
-	[ -z "$why" ] || skip "no browser to test with: not installed:$why" \
-	    "(tests/deps.sh check installs chromium, chromium-driver and" \
-	    "python3-selenium where they can be had)"
+	[ -z "$why" ] || skip "no browser to test with: not installed:$why (tests/deps.sh check installs chromium, chromium-driver and python3-selenium where they can be had)"
 }
 
 # web_page DIR: the page, with xterm.js from the system's modules.
