@@ -69,13 +69,15 @@ busybox		static:/bin/busybox			busybox-static	-
 cpio		cmd:cpio				cpio		-'
 
 # Optional: the page's server and xterm.js for the demo and the tests,
-# and a browser for the tests.
+# and for the tests a browser, and nginx in front with TLS.
 optional_demo='websocketd	cmd:websocketd				websocketd	websocketd
 xterm.js	read:/usr/share/nodejs/xterm/lib/public/Terminal.js	node-xterm	-'
 optional_check="$optional_demo"'
 chromium	cmd:chromium				chromium	chromium
 chromedriver	cmd:chromedriver			chromium-driver	chromium
-selenium	py:selenium				python3-selenium	py311-selenium'
+selenium	py:selenium				python3-selenium	py311-selenium
+nginx		file:/usr/sbin/nginx			nginx-light	nginx
+openssl		cmd:openssl				openssl		-'
 
 optional=
 case ${1:-} in

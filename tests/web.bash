@@ -60,7 +60,8 @@ unit_command() {
 }
 
 # start_web [CONSLET-OPTIONS...]: websocketd as the shipped unit runs it,
-# on a free port of 127.0.0.1, the page in $T/www, conslet on the test's
+# on a free port of 127.0.0.1 (WEB_ORIGIN, if set, the origin it lets
+# in), the page in $T/www, conslet on the test's
 # directories with OPTIONS more; sets WEB_PORT, WEB_PID, WEB_ERR, and WEB_LOG
 # (its access log, on its standard output).
 # websocketd takes no port 0 (it means its default, 80): a port taken
@@ -79,7 +80,8 @@ start_web() {
 				cmd+=("$w" "--passenv=PATH,ASAN_OPTIONS,UBSAN_OPTIONS,CONSLET_TESTDIR")
 				continue ;;
 			--port=7080) w=--port=$WEB_PORT ;;
-			--origin=*) w=${w//:7080/:$WEB_PORT} ;;
+			--origin=*) w=--origin=${WEB_ORIGIN:-${w#--origin=}}
+				w=${w//:7080/:$WEB_PORT} ;;
 			--staticdir=*) w=--staticdir=$T/www ;;
 			*/bin/conslet) w=$CONSLET ;;
 			esac
@@ -186,4 +188,49 @@ page_bytes() {
 
 _page_has() {
 	browser received "$1" "$2" && _size_at_least "$2" "$3"
+}
+
+# nginx_front: nginx on 127.0.0.1:NGINX_PORT with TLS (a certificate made
+# here), as contrib/web/nginx.conf.sample has it, in front of the last
+# websocketd; the password of alice is secret.
+nginx_front() {
+	local d=$T/nginx
+	require openssl
+	[ -x /usr/sbin/nginx ] || skip "nginx is not installed (Debian: nginx-light)"
+	mkdir -p "$d"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+	    -keyout "$d/key.pem" -out "$d/cert.pem" 2>"$d/openssl.err" ||
+		return 1
+	printf 'alice:%s\n' "$(openssl passwd -apr1 secret)" >"$d/htpasswd"
+	sed -e "s|listen 443 ssl;|listen 127.0.0.1:$NGINX_PORT ssl;|" \
+	    -e "s|/etc/ssl/vmhost.example.org.pem|$d/cert.pem|" \
+	    -e "s|/etc/ssl/vmhost.example.org.key|$d/key.pem|" \
+	    -e "s|/etc/nginx/conslet.htpasswd|$d/htpasswd|" \
+	    -e "s|http://127.0.0.1:7080/|http://127.0.0.1:$WEB_PORT/|" \
+	    "$TOP/contrib/web/nginx.conf.sample" >"$d/site.conf"
+	# the snippet's http block, with everything else in the test's place
+	cat >"$d/nginx.conf" <<EOF
+daemon off;
+master_process off;
+pid $d/nginx.pid;
+error_log $d/error.log;
+events {
+}
+http {
+	access_log $d/access.log;
+	client_body_temp_path $d/body;
+	proxy_temp_path $d/proxy;
+	include $d/site.conf;
+}
+EOF
+	/usr/sbin/nginx -t -q -e "$d/error.log" -p "$d" -c "$d/nginx.conf" || {
+		cat "$d/error.log" >&2
+		return 1
+	}
+	_spawn "$T/nginx.out" "$T/nginx.err" /usr/sbin/nginx -e "$d/error.log" \
+	    -p "$d" -c "$d/nginx.conf"
+	wait_listen "$NGINX_PORT" "$SPAWN_PID" || {
+		cat "$d/error.log" >&2
+		return 1
+	}
 }

@@ -48,8 +48,8 @@ _writer_is() {
 # writer_by_header ID HEADER PEER: a client to pbx that sends HEADER is
 # its writer, named PEER, where @ stands for the client's own port.
 writer_by_header() {
-	local peer
-	WS_HEADER=$2 client_start "$1" "$WEB_PORT" ws:/pbx || return 1
+	local peer WS_OPTS=(-H "$2")
+	client_start "$1" "$WEB_PORT" ws:/pbx || return 1
 	peer=${3//@/$(client_lport "$1")}
 	wait_for _writer_is pbx "$peer" 2>/dev/null || {
 		echo "the writer is \"$(writer_peer pbx)\", not \"$peer\"" >&2
@@ -66,6 +66,11 @@ browser_demo() {
 	start_logger demo
 	start_web
 	browser_start
+}
+
+# _writer_like NAME REGEX: the console's writer matches the whole REGEX.
+_writer_like() {
+	writer_peer "$1" | grep -q -E -x "$2"
 }
 
 # leave ID: ~. ends the client's session, and conslet says so.
@@ -189,6 +194,50 @@ sys.stdout.write(u.build_opener(u.ProxyHandler({})).open(sys.argv[1]).read().dec
 	start_web -W 127.0.0.2
 	writer_by_header d 'X-Forwarded-For: 198.51.100.7' '127.0.0.1:@'
 	leave d
+}
+
+@test "behind nginx as its snippet has it: TLS, a password, and the browser's address believed through -W" {
+	local auth WS_OPTS
+	require_web openssl
+	start_guest pbx
+	start_logger pbx
+	NGINX_PORT=$(free_port)
+	WEB_ORIGIN=127.0.0.1:$NGINX_PORT start_web -W 127.0.0.1
+	nginx_front
+	url=wss://127.0.0.1:$NGINX_PORT/consoles/pbx
+	# no password, or a wrong one: nginx says no, and conslet never runs
+	run python3 "$TOP/tests/tools/wsclient.py" "https://127.0.0.1:$NGINX_PORT" "$url"
+	[ "$status" = 2 ]
+	[[ "$output" == "HTTP/1.1 401 Unauthorized"* ]]
+	run python3 "$TOP/tests/tools/wsclient.py" -H "Authorization: Basic $(printf alice:wrong | base64)" \
+	    "https://127.0.0.1:$NGINX_PORT" "$url"
+	[ "$status" = 2 ]
+	[[ "$output" == "HTTP/1.1 401 Unauthorized"* ]]
+	[ -z "$(web_sessions)" ]
+
+	# the page, the list and a session, with the password
+	auth="Authorization: Basic $(printf alice:secret | base64)"
+	python3 -c 'import ssl, sys, urllib.request as u
+r = u.Request(sys.argv[1], headers={"Authorization": sys.argv[2].split(": ", 1)[1]})
+h = u.build_opener(u.ProxyHandler({}), u.HTTPSHandler(context=ssl._create_unverified_context())).open(r)
+print(h.headers["Content-Security-Policy"]); print(h.read().decode())' \
+	    "https://127.0.0.1:$NGINX_PORT/consoles/" "$auth" >"$T/page"
+	head -n 1 "$T/page" | grep -q -x "default-src 'self'; frame-ancestors 'none'"
+	grep -q '<script src="conslet.js"' "$T/page"
+	WS_OPTS=(-H "$auth")
+	client_start l "$NGINX_PORT" wss:/consoles/
+	client_wait_eof l
+	grep -q "^  pbx  *free (logged)"$'\r$' "$T/l.recv"
+	# from a browser elsewhere (127.0.0.2), which also claims to be
+	# another: the proxy's word counts
+	WS_OPTS=(-s 127.0.0.2 -H "$auth" -H 'X-Forwarded-For: 198.51.100.66')
+	client_start c "$NGINX_PORT" wss:/consoles/pbx
+	wait_for _writer_like pbx '127\.0\.0\.2 via 127\.0\.0\.1:[0-9]+'
+	client_send c 'uname'
+	wait_file_contains "$T/pbx.rec" uname
+	guest_print pbx 'FakeOS'
+	wait_file_contains "$T/c.recv" FakeOS
+	leave c
 }
 
 @test "in Chromium: the list with states, a console picked; the replay, root reaching the guest, its answer, all 256 byte values as sent, ~. ends it" {
