@@ -220,6 +220,9 @@
 		document.body.appendChild(a);
 		a.click();
 		a.remove();
+		setTimeout(function () {
+			URL.revokeObjectURL(a.href);
+		}, 60000);
 	}
 
 	function route() {
