@@ -11,6 +11,8 @@ LIBEXECDIR ?=	$(PREFIX)/libexec/conslet
 SHAREDIR ?=	$(PREFIX)/share/conslet
 RUNDIR ?=	/var/run/conslet
 LOGDIR ?=	/var/log/conslet
+# xterm.js 3's CommonJS modules, for the web page (Debian: node-xterm)
+XTERMLIB ?=	/usr/share/nodejs/xterm/lib
 DESTDIR ?=
 
 CC ?=		cc
@@ -35,7 +37,7 @@ CONSLET_OBJS =	src/conslet.o src/access.o src/command.o src/comport.o \
 		src/console.o src/ctl.o src/escape.o src/line.o src/list.o \
 		src/lock.o src/menu.o src/msg.o src/peer.o src/relay.o \
 		src/session.o src/share.o src/signals.o src/telnet.o \
-		src/term.o src/uucp.o
+		src/term.o src/uucp.o src/web.o
 CONSLOG_OBJS =	src/conslog.o src/alert.o src/console.o src/ctl.o src/fanout.o \
 		src/line.o src/lock.o src/logfile.o src/msg.o src/ring.o \
 		src/signals.o src/status.o src/syslogger.o src/uucp.o
@@ -47,7 +49,8 @@ TESTPROGS =	tests/fakeguest tests/nobreak.so tests/modemshim.so \
 
 .SUFFIXES: .c .o
 .PHONY: all check demo test install uninstall clean lint fuzz valgrind bench \
-		guest bare install-platform uninstall-platform
+		guest bare install-platform uninstall-platform install-web \
+		uninstall-web
 
 all: $(PROGS)
 
@@ -159,7 +162,7 @@ PATHSED =	$(MANSED) -e 's|/usr/local/libexec/conslet|$(LIBEXECDIR)|g' \
 		    -e 's|/usr/local/etc/newsyslog.conf.d|$(SYSCONFDIR)/newsyslog.conf.d|g' \
 		    -e 's|/usr/local/etc/conslet/inetd.conf.sample|$(SYSCONFDIR)/conslet/inetd.conf.sample|g' \
 		    -e 's|/usr/local/share/conslet|$(SHAREDIR)|g'
-DIRS_common =	$(DESTDIR)$(SYSCONFDIR)/conslet \
+DIRS_common =	$(DESTDIR)$(SYSCONFDIR)/conslet $(DESTDIR)$(SHAREDIR)/nginx \
 		$(DESTDIR)$(SHAREDIR)/s6/conslog-pbx/log \
 		$(DESTDIR)$(SHAREDIR)/s6/conslet-pbx $(DESTDIR)$(SHAREDIR)/tcpserver
 DIRS_FreeBSD =	$(DESTDIR)$(SYSCONFDIR)/devd $(DESTDIR)$(SYSCONFDIR)/rc.d \
@@ -175,20 +178,25 @@ FILES_common = \
 		$(SHAREDIR)/s6/conslog-pbx/notification-fd		644 \
 	s6/conslog-pbx/log/run	$(SHAREDIR)/s6/conslog-pbx/log/run	755 \
 	s6/conslet-pbx/run	$(SHAREDIR)/s6/conslet-pbx/run		755 \
-	tcpserver/rules.sample	$(SHAREDIR)/tcpserver/rules.sample	644
+	tcpserver/rules.sample	$(SHAREDIR)/tcpserver/rules.sample	644 \
+	contrib/web/nginx.conf.sample \
+		$(SHAREDIR)/nginx/conslet-web.conf.sample		644
 FILES_FreeBSD = \
 	devd/conslet.conf	$(SYSCONFDIR)/devd/conslet.conf		644 \
 	rc.d/conslog		$(SYSCONFDIR)/rc.d/conslog		755 \
 	newsyslog.conf.d/conslog.conf \
 		$(SYSCONFDIR)/newsyslog.conf.d/conslog.conf		644 \
-	libexec/conslogctl	$(LIBEXECDIR)/conslogctl		755
+	libexec/conslogctl	$(LIBEXECDIR)/conslogctl		755 \
+	contrib/web/conslet_web	$(SYSCONFDIR)/rc.d/conslet_web		755
 FILES_Linux = \
 	systemd/conslog@.service $(SHAREDIR)/systemd/conslog@.service	644 \
 	systemd/conslet.socket	$(SHAREDIR)/systemd/conslet.socket	644 \
 	systemd/conslet@.service $(SHAREDIR)/systemd/conslet@.service	644 \
 	systemd/conslet-generator $(SHAREDIR)/systemd/conslet-generator	755 \
 	systemd/ports.sample	$(SHAREDIR)/systemd/ports.sample	644 \
-	logrotate.d/conslog	$(SHAREDIR)/logrotate.d/conslog		644
+	logrotate.d/conslog	$(SHAREDIR)/logrotate.d/conslog		644 \
+	contrib/web/conslet-web.service \
+		$(SHAREDIR)/systemd/conslet-web.service		644
 FILES_all =	$(FILES_FreeBSD) $(FILES_Linux)
 PLATFORM_FILES = $(FILES_common) $(FILES_$(PLATFORM))
 
@@ -209,8 +217,24 @@ uninstall-platform:
 	    $(DESTDIR)$(SHAREDIR)/s6/conslog-pbx \
 	    $(DESTDIR)$(SHAREDIR)/s6/conslet-pbx $(DESTDIR)$(SHAREDIR)/s6 \
 	    $(DESTDIR)$(SHAREDIR)/systemd $(DESTDIR)$(SHAREDIR)/logrotate.d \
-	    $(DESTDIR)$(SHAREDIR)/tcpserver $(DESTDIR)$(SHAREDIR) \
+	    $(DESTDIR)$(SHAREDIR)/tcpserver $(DESTDIR)$(SHAREDIR)/nginx \
+	    $(DESTDIR)$(SHAREDIR) \
 	    $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
+
+# The web page, what websocketd --staticdir serves: SHAREDIR/web, with
+# xterm.js made from the modules in XTERMLIB.  Not part of install: it
+# needs them (Debian: node-xterm).
+install-web:
+	sh contrib/web/page.sh $(DESTDIR)$(SHAREDIR)/web $(XTERMLIB)
+
+uninstall-web:
+	rm -f $(DESTDIR)$(SHAREDIR)/web/index.html \
+	    $(DESTDIR)$(SHAREDIR)/web/conslet.js \
+	    $(DESTDIR)$(SHAREDIR)/web/conslet.css \
+	    $(DESTDIR)$(SHAREDIR)/web/xterm/xterm.js \
+	    $(DESTDIR)$(SHAREDIR)/web/xterm/xterm.css
+	rmdir $(DESTDIR)$(SHAREDIR)/web/xterm $(DESTDIR)$(SHAREDIR)/web \
+	    $(DESTDIR)$(SHAREDIR) 2>/dev/null || true
 
 clean:
 	rm -f $(PROGS) $(TESTPROGS) src/*.o bench/*.o bench/bench

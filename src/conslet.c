@@ -41,9 +41,9 @@
 #include "conslet.h"
 
 #ifdef __GLIBC__
-#define OPTS	"+:AC:c:Ee:fHh:i:lmpR:rs:tU:u:x:" /* GNU: stop at the name */
+#define OPTS	"+:AC:c:Ee:fHh:i:lmpR:rs:tU:u:W:wx:" /* GNU: stop at the name */
 #else
-#define OPTS	":AC:c:Ee:fHh:i:lmpR:rs:tU:u:x:"
+#define OPTS	":AC:c:Ee:fHh:i:lmpR:rs:tU:u:W:wx:"
 #endif
 
 #define IDLE_MAX	2592000	/* 30 days */
@@ -66,6 +66,8 @@ struct options {
 	int		 droppriv;
 	int		 esc;		/* -e, -1 for none (-E) */
 	int		 force;		/* -f */
+	const char	*proxy;		/* -W */
+	int		 web;		/* -w, -W */
 	int		 listing;	/* -l */
 	int		 script;	/* -H */
 	int		 ask;		/* -m */
@@ -80,7 +82,8 @@ usage(void)
 {
 	fatalx(EX_USAGE, "usage: conslet [-AEfprt] [-C consdir] [-R rundir] "
 	    "[-U lockdir] [-c format] [-e char] [-h bytes] [-i seconds] "
-	    "[-s speed] [-u user[:group]] [-x flow] console | -m | -l [-H]");
+	    "[-s speed] [-u user[:group]] [-x flow] console | -m | -w | "
+	    "-W proxy | -l [-H]");
 }
 
 /* A single character, or ^X for a control character. */
@@ -219,6 +222,12 @@ options(struct options *o, struct session *s, int argc, char *argv[])
 			lookup_user(&o->id, optarg);
 			o->droppriv = 1;
 			break;
+		case 'W':
+			o->proxy = optarg;
+			/* FALLTHROUGH */
+		case 'w':
+			o->web = 1;
+			break;
 		case 'x':
 			if ((errstr = line_flow(&o->line, optarg)) != NULL)
 				fatalx(EX_USAGE, "flow control is invalid: "
@@ -355,7 +364,13 @@ main(int argc, char *argv[])
 		usage();
 	s->cin = STDIN_FILENO;
 	s->cout = STDOUT_FILENO;
-	if (o->ask) {
+	if (o->web) {
+		if (argc != 0 || o->ask)
+			usage();
+		web_console(o->consdir, o->rundir, o->proxy, chosen,
+		    sizeof(chosen));
+		name = chosen;
+	} else if (o->ask) {
 		if (argc != 0)
 			usage();
 		menu(s, o->consdir, o->rundir, chosen, sizeof(chosen));

@@ -178,6 +178,7 @@ void	 menu(struct session *, const char *, const char *, char *, size_t);
 
 /* peer.c */
 void	 peer_describe(char *, size_t);
+int	 peer_trust(const char *);
 void	 peer_tune(int);
 
 /* relay.c */
@@ -217,6 +218,10 @@ void	 telnet_input(struct session *, const unsigned char *, size_t);
 size_t	 telnet_output(struct session *, const unsigned char *, size_t,
 	    unsigned char *);
 int	 telnet_comport(const struct session *);
+
+/* web.c */
+void	 web_console(const char *, const char *, const char *, char *,
+	    size_t);
 
 /* term.c */
 int	 term_raw(int);

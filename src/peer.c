@@ -16,8 +16,8 @@
 
 /*
  * Who is on the other end of fd 0, from what the launcher says (UCSPI,
- * systemd, sshd) or what the socket says, and the socket options a
- * console connection wants.
+ * systemd, websocketd, sshd) or what the socket says, and the socket
+ * options a console connection wants.
  */
 
 #include <sys/types.h>
@@ -39,6 +39,8 @@
 #define KEEPIDLE	60	/* s of silence before the first probe */
 #define KEEPINTVL	15	/* s between probes */
 #define KEEPCNT		4	/* unanswered probes before the peer is dead */
+
+static char	 proxy[INET6_ADDRSTRLEN];	/* -W: trusted, canonical */
 
 /* "192.0.2.7:51234" or "[2001:db8::1]:51234"; v4-mapped shown as v4. */
 static int
@@ -79,6 +81,67 @@ env_addr(char *buf, size_t len, const char *ip, const char *port)
 	if (inet_pton(AF_INET6, ip, &a6) == 1)
 		return addr_fmt(buf, len, AF_INET6, &a6, p);
 	return -1;
+}
+
+/* An address in the one text inet_ntop(3) gives it, or -1. */
+static int
+addr_canon(char *buf, size_t len, const char *ip)
+{
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+
+	if (inet_pton(AF_INET, ip, &a4) == 1)
+		return inet_ntop(AF_INET, &a4, buf, len) == NULL ? -1 : 0;
+	if (inet_pton(AF_INET6, ip, &a6) == 1) {
+		if (IN6_IS_ADDR_V4MAPPED(&a6))
+			return inet_ntop(AF_INET, &a6.s6_addr[12], buf, len) ==
+			    NULL ? -1 : 0;
+		return inet_ntop(AF_INET6, &a6, buf, len) == NULL ? -1 : 0;
+	}
+	return -1;
+}
+
+/* -W: the reverse proxy whose X-Forwarded-For is believed. */
+int
+peer_trust(const char *ip)
+{
+	return addr_canon(proxy, sizeof(proxy), ip);
+}
+
+/*
+ * Behind the trusted proxy, the client is the last address of
+ * X-Forwarded-For, the one the proxy itself added (websocketd passes the
+ * header as HTTP_X_FORWARDED_FOR): "198.51.100.7 via 127.0.0.1:40222".
+ * From anywhere else the header is the client's own word, and ignored.
+ */
+static int
+fwd_addr(char *buf, size_t len)
+{
+	char		 via[PEER_LEN], from[INET6_ADDRSTRLEN];
+	char		 client[INET6_ADDRSTRLEN], last[128];
+	const char	*ip, *hdr, *p;
+	size_t		 n;
+
+	if (proxy[0] == '\0' || (ip = getenv("REMOTE_ADDR")) == NULL ||
+	    addr_canon(from, sizeof(from), ip) == -1 ||
+	    strcmp(from, proxy) != 0 ||
+	    (hdr = getenv("HTTP_X_FORWARDED_FOR")) == NULL)
+		return -1;
+	if ((p = strrchr(hdr, ',')) == NULL)
+		p = hdr;
+	else
+		p++;
+	p += strspn(p, " \t");
+	n = strcspn(p, " \t");
+	if (n >= sizeof(last) || p[n + strspn(p + n, " \t")] != '\0')
+		return -1;
+	memcpy(last, p, n);
+	last[n] = '\0';
+	if (addr_canon(client, sizeof(client), last) == -1 ||
+	    env_addr(via, sizeof(via), ip, getenv("REMOTE_PORT")) == -1)
+		return -1;
+	snprintf(buf, len, "%s via %s", client, via);
+	return 0;
 }
 
 /* SSH_CLIENT is "address port localport". */
@@ -143,6 +206,8 @@ peer_describe(char *buf, size_t len)
 			return;
 	} else if (env_addr(buf, len, getenv("TCPREMOTEIP"),
 	    getenv("TCPREMOTEPORT")) == 0)
+		return;
+	if (fwd_addr(buf, len) == 0)
 		return;
 	if (env_addr(buf, len, getenv("REMOTE_ADDR"),
 	    getenv("REMOTE_PORT")) == 0)

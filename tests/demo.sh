@@ -15,12 +15,12 @@ done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/conslet-demo.XXXXXX") || exit 1
 mkdir "$tmp/consoles" "$tmp/run" "$tmp/log"
-guest='' logger='' server='' tserver=''
+guest='' logger='' server='' tserver='' web=''
 
 cleanup() {
 	trap - EXIT INT TERM
 	# The sessions first: conslet processes the tcpservers started.
-	for s in $server $tserver; do
+	for s in $server $tserver $web; do
 		kill $(pgrep -P "$s") "$s" 2>/dev/null
 	done
 	[ -z "$logger" ] || kill "$logger" 2>/dev/null
@@ -66,6 +66,23 @@ waitfile "$tmp/tport" '^[0-9][0-9]*$'
 port=$(head -n 1 "$tmp/port")
 tport=$(head -n 1 "$tmp/tport")
 
+# The page, where websocketd and xterm.js are (contrib/web): websocketd
+# takes no port 0, so the first of 7080-7099 that nothing listens on.
+url='none: it needs websocketd and xterm.js (Debian: node-xterm)'
+if command -v websocketd >/dev/null 2>&1 &&
+    sh "$top/contrib/web/page.sh" "$tmp/www" 2>/dev/null; then
+	wport=7080
+	while nc -z 127.0.0.1 "$wport" && [ "$wport" -lt 7099 ]; do
+		wport=$((wport + 1))
+	done
+	websocketd --address=127.0.0.1 --port="$wport" --binary \
+	    --origin="127.0.0.1:$wport,localhost:$wport" --staticdir="$tmp/www" \
+	    "$conslet" -w -C "$tmp/consoles" -R "$tmp/run" >"$tmp/web" 2>&1 </dev/null &
+	web=$!
+	waitfile "$tmp/web" 'Starting WebSocket server'
+	url="http://127.0.0.1:$wport/#demo"
+fi
+
 cat <<EOF
 The console "demo" (a simulated guest on $(sed -n 's/^ready //p' "$tmp/guest"))
 is served on 127.0.0.1, port $tport (telnet) and port $port (raw).
@@ -73,6 +90,8 @@ Log in with any name and password. From a terminal:
 
     telnet 127.0.0.1 $tport
     socat -,raw,echo=0,escape=0x1d TCP:127.0.0.1:$port
+
+In a browser: $url
 
 Keys go to the guest as typed, Ctrl-C included. At the start of a line
 ~. leaves and ~? lists the other escapes. (Plain nc on the raw port is

@@ -3,7 +3,9 @@
 # check`, `make demo`, `make fuzz`, `make valgrind`, `make bench` or `make
 # guest` needs is installed.  Silent when all is there; as root on Debian
 # or FreeBSD it installs what is missing; otherwise it prints the command
-# to run.
+# to run.  What is optional (the browser and the web page's parts) is
+# installed when it can be; when it cannot, deps.sh says so, the tests
+# that need it say why they skip, and it is no failure.
 #
 # DEPS_MISSING="cmd ..." pretends those commands are missing (to test this).
 
@@ -68,9 +70,21 @@ qemu		cmd:qemu-system-x86_64			qemu-system-x86	-
 busybox		static:/bin/busybox			busybox-static	-
 cpio		cmd:cpio				cpio		-'
 
+# Optional: the page's server and xterm.js for the demo and the tests,
+# and for the tests a browser, and nginx in front with TLS.
+optional_demo='websocketd	cmd:websocketd				websocketd	websocketd
+xterm.js	read:/usr/share/nodejs/xterm/lib/public/Terminal.js	node-xterm	-'
+optional_check="$optional_demo"'
+chromium	cmd:chromium				chromium	chromium
+chromedriver	cmd:chromedriver			chromium-driver	chromium
+selenium	py:selenium				python3-selenium	py311-selenium
+nginx		file:/usr/sbin/nginx			nginx-light	nginx
+openssl		cmd:openssl				openssl		-'
+
+optional=
 case ${1:-} in
-check)	needs=$needs_check ;;
-demo)	needs=$needs_demo ;;
+check)	needs=$needs_check optional=$optional_check ;;
+demo)	needs=$needs_demo optional=$optional_demo ;;
 fuzz)	needs=$needs_fuzz ;;
 valgrind)	needs=$needs_valgrind ;;
 bench)	needs=$needs_bench ;;
@@ -116,6 +130,7 @@ present() {
 	case $2 in
 	cmd:*)	command -v "${2#cmd:}" >/dev/null 2>&1 ;;
 	file:*)	[ -x "${2#file:}" ] ;;
+	read:*)	[ -r "${2#read:}" ] ;;
 	pc:*)	command -v pkg-config >/dev/null 2>&1 &&
 		    pkg-config --exists "${2#pc:}" ;;
 	py:*)	# Debian's python3-* modules are for /usr/bin/python3, which
@@ -136,80 +151,103 @@ present() {
 }
 
 os=$(uname -s)
-missing=
-pkgs=
-# Read the table from a here-document, not a pipe: the loop sets variables.
-while read -r name test deb fbsd; do
-	[ -n "$name" ] || continue
-	present "$name" "$test" && continue
-	case $os in
-	FreeBSD) pkg=$fbsd ;;
-	*) pkg=$deb ;;
-	esac
-	[ "$pkg" = - ] && continue	# in base, or not to be had: tests skip
-	missing="$missing $name"
-	case " $pkgs " in
-	*" $pkg "*) ;;
-	*) pkgs="$pkgs $pkg" ;;
-	esac
-done <<EOF
-$needs
+
+# wants NEEDS: the names in NEEDS not met, in $missing, and the packages
+# that meet them, in $pkgs.
+wants() {
+	missing=
+	pkgs=
+	# Read the table from a here-document, not a pipe: the loop sets
+	# variables.
+	while read -r name test deb fbsd; do
+		[ -n "$name" ] || continue
+		present "$name" "$test" && continue
+		case $os in
+		FreeBSD) pkg=$fbsd ;;
+		*) pkg=$deb ;;
+		esac
+		[ "$pkg" = - ] && continue	# in base, or not to be had: tests skip
+		missing="$missing $name"
+		case " $pkgs " in
+		*" $pkg "*) ;;
+		*) pkgs="$pkgs $pkg" ;;
+		esac
+	done <<EOF
+$1
 EOF
+	pkgs=${pkgs# }
+}
 
-[ -z "$missing" ] && exit 0
-pkgs=${pkgs# }
-
-# A fresh FreeBSD has only pkg(7), the stub that installs pkg itself: it
-# asks first unless ASSUME_ALWAYS_YES says yes (no terminal: it refuses).
-if [ "$os" = FreeBSD ]; then
-	cmd="env ASSUME_ALWAYS_YES=yes pkg install -y $pkgs"
-elif command -v apt-get >/dev/null 2>&1; then
-	cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs"
-else
-	echo "deps.sh: missing:$missing; install them (Debian packages: $pkgs)" >&2
-	exit 1
-fi
-
-if [ "$(id -u)" != 0 ]; then
-	echo "deps.sh: missing:$missing" >&2
-	echo "deps.sh: as root, run: $cmd" >&2
-	exit 1
-fi
-
-echo "deps.sh: installing $pkgs (for:$missing)" >&2
-if [ "$os" = FreeBSD ]; then
-	# shellcheck disable=SC2086
-	env ASSUME_ALWAYS_YES=yes pkg install -y $pkgs || exit 1
-else
-	# Installing openbsd-inetd (or systemd) must not start a service:
-	# a policy-rc.d that says no, ours only if there was none.
-	policy=/usr/sbin/policy-rc.d
-	ours=
-	if [ ! -e "$policy" ]; then
-		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" &&
-		    ours=1
-		trap 'rm -f "$policy"' EXIT
-		trap 'exit 1' HUP INT TERM
+# install NEEDS: install $pkgs, for the missing names of NEEDS, or say what
+# to run; status 1 when they are not all there after.
+install() {
+	# A fresh FreeBSD has only pkg(7), the stub that installs pkg itself:
+	# it asks first unless ASSUME_ALWAYS_YES says yes (no terminal: it
+	# refuses).
+	if [ "$os" = FreeBSD ]; then
+		cmd="env ASSUME_ALWAYS_YES=yes pkg install -y $pkgs"
+	elif command -v apt-get >/dev/null 2>&1; then
+		cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs"
+	else
+		echo "deps.sh: missing:$missing; install them (Debian packages: $pkgs)" >&2
+		return 1
 	fi
-	apt-get update || exit 1
-	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive apt-get install -y \
-	    --no-install-recommends $pkgs || exit 1
-	if [ -n "$ours" ]; then
-		rm -f "$policy"
-		trap - EXIT
-	fi
-fi
 
-# What is still missing now could not be installed.
-still=
-DEPS_MISSING=
-for name in $missing; do
-	test=$(printf '%s\n' "$needs" | awk -v n="$name" '$1 == n { print $2 }')
-	present "$name" "$test" || still="$still $name"
-done
-if [ -n "$still" ]; then
-	echo "deps.sh: still missing:$still" >&2
-	exit 1
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps.sh: missing:$missing" >&2
+		echo "deps.sh: as root, run: $cmd" >&2
+		return 1
+	fi
+
+	echo "deps.sh: installing $pkgs (for:$missing)" >&2
+	if [ "$os" = FreeBSD ]; then
+		# shellcheck disable=SC2086
+		env ASSUME_ALWAYS_YES=yes pkg install -y $pkgs || return 1
+	else
+		# Installing openbsd-inetd (or systemd) must not start a
+		# service: a policy-rc.d that says no, ours only if there was
+		# none.
+		policy=/usr/sbin/policy-rc.d
+		ours=
+		if [ ! -e "$policy" ]; then
+			printf '#!/bin/sh\nexit 101\n' >"$policy" &&
+			    chmod 755 "$policy" && ours=1
+			trap 'rm -f "$policy"' EXIT
+			trap 'exit 1' HUP INT TERM
+		fi
+		ok=1
+		apt-get update || ok=
+		# shellcheck disable=SC2086
+		[ -z "$ok" ] || DEBIAN_FRONTEND=noninteractive \
+		    apt-get install -y --no-install-recommends $pkgs || ok=
+		if [ -n "$ours" ]; then
+			rm -f "$policy"
+			trap - EXIT
+		fi
+		[ -n "$ok" ] || return 1
+	fi
+
+	# What is still missing now could not be installed.
+	still=
+	DEPS_MISSING=
+	for name in $missing; do
+		test=$(printf '%s\n' "$1" | awk -v n="$name" '$1 == n { print $2 }')
+		present "$name" "$test" || still="$still $name"
+	done
+	if [ -n "$still" ]; then
+		echo "deps.sh: still missing:$still" >&2
+		return 1
+	fi
+	return 0
+}
+
+wants "$needs"
+if [ -n "$missing" ]; then
+	install "$needs" || exit 1
+fi
+wants "$optional"
+if [ -n "$missing" ] && ! install "$optional"; then
+	echo "deps.sh: optional, not installed:$missing; the tests that" \
+	    "need them say they are skipped" >&2
 fi
 exit 0

@@ -603,10 +603,11 @@ guest_print_file() {
 	_to_fifo "$T/$1.out" cat "$2"
 }
 
-# client_start ID PORT [nc|socat]: connect a client, input $T/ID.in, output
-# $T/ID.recv; returns once the connection is established.
+# client_start ID PORT [nc|socat|ws:/PATH|wss:/PATH]: connect a client,
+# input $T/ID.in, output $T/ID.recv; returns once the connection is
+# established.
 client_start() {
-	local id=$1 port=$2 kind=${3:-nc}
+	local id=$1 port=$2 kind=${3:-nc} scheme
 	rm -f "$T/$id.in"
 	mkfifo "$T/$id.in" || return 1
 	case $kind in
@@ -615,6 +616,13 @@ client_start() {
 		set -- nc -n -N 127.0.0.1 "$port" ;;
 	socat)	# -t 30: after one direction's EOF keep the other 30s.
 		set -- socat -t 30 - "TCP:127.0.0.1:$port" ;;
+	ws:/* | wss:/*)	# conslet -w behind websocketd (wss: a proxy with
+		# TLS): a WebSocket to the path after the colon, as the page
+		# on the port would open it; WS_OPTS adds wsclient.py's -s, -H.
+		scheme=${kind%%:*}
+		set -- python3 "$TOP/tests/tools/wsclient.py" "${WS_OPTS[@]}" \
+		    "http${scheme#ws}://127.0.0.1:$port" \
+		    "$scheme://127.0.0.1:$port${kind#*:}" ;;
 	*)	echo "client_start: unknown client $kind" >&2
 		return 1 ;;
 	esac

@@ -18,6 +18,7 @@ expected_files() {
 	{
 		cat <<'EOF'
 644 etc/conslet/inetd.conf.sample
+644 share/conslet/nginx/conslet-web.conf.sample
 644 share/conslet/s6/conslog-pbx/notification-fd
 644 share/conslet/tcpserver/rules.sample
 644 share/man/man8/conslet.8
@@ -32,6 +33,7 @@ EOF
 			cat <<'EOF'
 644 etc/devd/conslet.conf
 644 etc/newsyslog.conf.d/conslog.conf
+755 etc/rc.d/conslet_web
 755 etc/rc.d/conslog
 755 libexec/conslet/conslogctl
 EOF
@@ -39,6 +41,7 @@ EOF
 		case $1 in Linux | all)
 			cat <<'EOF'
 644 share/conslet/logrotate.d/conslog
+644 share/conslet/systemd/conslet-web.service
 644 share/conslet/systemd/conslet.socket
 644 share/conslet/systemd/conslet@.service
 644 share/conslet/systemd/conslog@.service
