@@ -145,11 +145,12 @@ uninstall: uninstall-platform
 
 # Platform files, for the system make runs on (PLATFORM=FreeBSD or
 # PLATFORM=Linux chooses; PLATFORM=all installs both sets): FreeBSD's
-# (devd, rc.d, newsyslog and their conslogctl) where the system reads
-# them under PREFIX; Linux's (systemd, logrotate) in SHAREDIR for the
-# operator to copy.  Every system gets the inetd sample and, in SHAREDIR,
-# the s6 services and the tcpserver rules.  Each file gets this build's
-# paths, as the manuals do.
+# (devd/, and contrib/freebsd: rc.d, newsyslog and their conslogctl)
+# where the system reads them under PREFIX; Linux's (contrib/systemd,
+# contrib/logrotate) in SHAREDIR for the operator to copy.  Every system
+# gets the inetd sample and, in SHAREDIR, the s6 services and the
+# tcpserver rules (contrib/s6, contrib/tcpserver).  Each file gets this
+# build's paths, as the manuals do.
 PLATFORM !=	uname -s
 PATHSED =	$(MANSED) -e 's|/usr/local/libexec/conslet|$(LIBEXECDIR)|g' \
 		    -e 's|/usr/local/etc/conslet/ports|$(SYSCONFDIR)/conslet/ports|g' \
@@ -166,28 +167,40 @@ DIRS_FreeBSD =	$(DESTDIR)$(SYSCONFDIR)/devd $(DESTDIR)$(SYSCONFDIR)/rc.d \
 DIRS_Linux =	$(DESTDIR)$(SHAREDIR)/systemd $(DESTDIR)$(SHAREDIR)/logrotate.d
 DIRS_all =	$(DIRS_FreeBSD) $(DIRS_Linux)
 PLATFORM_DIRS =	$(DIRS_common) $(DIRS_$(PLATFORM))
-# source, installed path, mode: one file a line
+# source, installed path, mode: three words a file
 FILES_common = \
 	inetd.conf.sample	$(SYSCONFDIR)/conslet/inetd.conf.sample	644 \
-	s6/conslog-pbx/run	$(SHAREDIR)/s6/conslog-pbx/run		755 \
-	s6/conslog-pbx/notification-fd \
+	contrib/s6/conslog-pbx/run \
+		$(SHAREDIR)/s6/conslog-pbx/run				755 \
+	contrib/s6/conslog-pbx/notification-fd \
 		$(SHAREDIR)/s6/conslog-pbx/notification-fd		644 \
-	s6/conslog-pbx/log/run	$(SHAREDIR)/s6/conslog-pbx/log/run	755 \
-	s6/conslet-pbx/run	$(SHAREDIR)/s6/conslet-pbx/run		755 \
-	tcpserver/rules.sample	$(SHAREDIR)/tcpserver/rules.sample	644
+	contrib/s6/conslog-pbx/log/run \
+		$(SHAREDIR)/s6/conslog-pbx/log/run			755 \
+	contrib/s6/conslet-pbx/run \
+		$(SHAREDIR)/s6/conslet-pbx/run				755 \
+	contrib/tcpserver/rules.sample \
+		$(SHAREDIR)/tcpserver/rules.sample			644
 FILES_FreeBSD = \
 	devd/conslet.conf	$(SYSCONFDIR)/devd/conslet.conf		644 \
-	rc.d/conslog		$(SYSCONFDIR)/rc.d/conslog		755 \
-	newsyslog.conf.d/conslog.conf \
+	contrib/freebsd/rc.d/conslog \
+		$(SYSCONFDIR)/rc.d/conslog				755 \
+	contrib/freebsd/newsyslog.conf.d/conslog.conf \
 		$(SYSCONFDIR)/newsyslog.conf.d/conslog.conf		644 \
-	libexec/conslogctl	$(LIBEXECDIR)/conslogctl		755
+	contrib/freebsd/libexec/conslogctl \
+		$(LIBEXECDIR)/conslogctl				755
 FILES_Linux = \
-	systemd/conslog@.service $(SHAREDIR)/systemd/conslog@.service	644 \
-	systemd/conslet.socket	$(SHAREDIR)/systemd/conslet.socket	644 \
-	systemd/conslet@.service $(SHAREDIR)/systemd/conslet@.service	644 \
-	systemd/conslet-generator $(SHAREDIR)/systemd/conslet-generator	755 \
-	systemd/ports.sample	$(SHAREDIR)/systemd/ports.sample	644 \
-	logrotate.d/conslog	$(SHAREDIR)/logrotate.d/conslog		644
+	contrib/systemd/conslog@.service \
+		$(SHAREDIR)/systemd/conslog@.service			644 \
+	contrib/systemd/conslet.socket \
+		$(SHAREDIR)/systemd/conslet.socket			644 \
+	contrib/systemd/conslet@.service \
+		$(SHAREDIR)/systemd/conslet@.service			644 \
+	contrib/systemd/conslet-generator \
+		$(SHAREDIR)/systemd/conslet-generator			755 \
+	contrib/systemd/ports.sample \
+		$(SHAREDIR)/systemd/ports.sample			644 \
+	contrib/logrotate/conslog \
+		$(SHAREDIR)/logrotate.d/conslog				644
 FILES_all =	$(FILES_FreeBSD) $(FILES_Linux)
 PLATFORM_FILES = $(FILES_common) $(FILES_$(PLATFORM))
 

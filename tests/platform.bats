@@ -117,9 +117,10 @@ install_check() {
 @test "the shell scripts pass shellcheck as POSIX sh" {
 	require shellcheck
 	cd "$TOP"
-	shellcheck -s sh libexec/conslogctl rc.d/conslog \
-	    systemd/conslet-generator s6/conslog-pbx/run \
-	    s6/conslog-pbx/log/run s6/conslet-pbx/run
+	shellcheck -s sh contrib/freebsd/libexec/conslogctl \
+	    contrib/freebsd/rc.d/conslog contrib/systemd/conslet-generator \
+	    contrib/s6/conslog-pbx/run contrib/s6/conslog-pbx/log/run \
+	    contrib/s6/conslet-pbx/run
 }
 
 # verify_clean FILE: systemd-analyze verify says nothing about FILE.
@@ -223,7 +224,7 @@ bad3	127.0.0.1:7005	-h %i
 v6	[::1]:7006
 EOF
 	mkdir "$T/gen"
-	CONSLET_PORTS=$T/ports "$TOP/systemd/conslet-generator" "$T/gen" \
+	CONSLET_PORTS=$T/ports "$TOP/contrib/systemd/conslet-generator" "$T/gen" \
 	    2>"$T/gen.err"
 	cat "$T/gen.err"
 	[ "$(cd "$T/gen" && ls -d conslet-*.socket | tr '\n' ' ')" = "conslet-ok-7001.socket conslet-v6-7006.socket " ]
@@ -297,7 +298,7 @@ EOF
 	env CONSLET_CONSDIR="$T/consoles" CONSLET_DEVDIR="$T/dev" \
 	    CONSLET_PIDDIR="$T/pid" CONSLET_DAEMON="$T/recorder" \
 	    DAEMON_ARGS="$T/daemon.args" CONSLOG=/sbin/conslog \
-	    "$TOP/libexec/conslogctl" "$@"
+	    "$TOP/contrib/freebsd/libexec/conslogctl" "$@"
 }
 
 @test "conslogctl name: the console link that points at the node, else the node" {
@@ -478,7 +479,7 @@ sample_line() {
 # UUCP lock).
 s6_service() {
 	mkdir -p "$T/s6" "$T/log"
-	cp -R "$TOP/s6/$1" "$T/s6/$2"
+	cp -R "$TOP/contrib/s6/$1" "$T/s6/$2"
 	rm -rf "$T/s6/$2/log"
 	sed -i -e "s|/usr/local/sbin/conslog|$TOP/src/conslog -C $T/consoles -R $T/run -L $T/log -U $T/lock|" \
 	    -e "s|/usr/local/bin/conslet|$CONSLET -C $T/consoles -R $T/run -U $T/lock|" \
@@ -539,7 +540,7 @@ EOF
 @test "s6: the log service keeps conslog's messages in a directory named after the service" {
 	require s6-log
 	mkdir -p "$T/s6/conslog-web"
-	cp -R "$TOP/s6/conslog-pbx/log" "$T/s6/conslog-web/log"
+	cp -R "$TOP/contrib/s6/conslog-pbx/log" "$T/s6/conslog-web/log"
 	sed -i "s|/var/log/conslet|$T/s6log|g" "$T/s6/conslog-web/log/run"
 	(cd "$T/s6/conslog-web/log" && echo "conslog: web: a message" |
 	    ./run 3>&-)
@@ -548,7 +549,7 @@ EOF
 
 @test "the tcpserver rules sample builds with tcprules, and tcpserver applies it" {
 	require tcprules tcpserver
-	grep -v -E '^(#|$)' "$TOP/tcpserver/rules.sample" >"$T/rules"
+	grep -v -E '^(#|$)' "$TOP/contrib/tcpserver/rules.sample" >"$T/rules"
 	[ "$(wc -l <"$T/rules")" = 5 ]
 	tcprules "$T/rules.cdb" "$T/rules.tmp" <"$T/rules"
 	# 127.0.0.1 is allowed: the console answers

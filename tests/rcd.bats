@@ -122,7 +122,7 @@ EOF
 	sed -e "s|^\. /etc/rc\.subr\$|. $T/rc.subr|" \
 	    -e "s|^ctl=/usr/local/libexec/conslet/conslogctl\$|ctl=$T/conslogctl|" \
 	    -e "s|^consdir=/usr/local/etc/conslet/consoles\$|consdir=$T/consoles|" \
-	    "$TOP/rc.d/conslog" >"$T/conslog"
+	    "$TOP/contrib/freebsd/rc.d/conslog" >"$T/conslog"
 	chmod 755 "$T/conslog"
 	# each of the three lines was there, and is now the test's
 	[ "$(grep -c -x -F -e ". $T/rc.subr" -e "ctl=$T/conslogctl" \
@@ -243,7 +243,8 @@ calls_are() {
 # newsyslog_line: the lines of newsyslog.conf.d/conslog.conf that are
 # neither comments nor blank.
 newsyslog_line() {
-	grep -v -E '^[[:space:]]*(#|$)' "$TOP/newsyslog.conf.d/conslog.conf"
+	grep -v -E '^[[:space:]]*(#|$)' \
+	    "$TOP/contrib/freebsd/newsyslog.conf.d/conslog.conf"
 }
 
 @test "newsyslog.conf.d/conslog.conf: one entry, of newsyslog.conf(5)'s fields, running the installed conslogctl" {
