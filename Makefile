@@ -83,7 +83,7 @@ tests/swaplink.so: tests/swaplink.c
 # check and demo first install what is missing, then build in a fresh
 # make, so that the pkg-config answers above see what was installed.
 check:
-	@sh tests/deps.sh check
+	@sh contrib/quickstart/deps.sh check
 	@$(MAKE) all $(TESTPROGS)
 	@$(MAKE) test
 
@@ -91,9 +91,9 @@ test:
 	bats tests
 
 demo:
-	@sh tests/deps.sh demo
+	@sh contrib/quickstart/deps.sh demo
 	@$(MAKE) all $(TESTPROGS)
-	@sh tests/demo.sh
+	@sh contrib/quickstart/demo.sh
 
 # A real guest: a Debian cloud kernel (fetched with apt-get download,
 # never installed) and a busybox initramfs under qemu-system-x86_64 (TCG),
@@ -101,7 +101,7 @@ demo:
 GUESTCACHE =	tests/guest/cache
 
 guest:
-	@sh tests/deps.sh guest
+	@sh contrib/quickstart/deps.sh guest
 	@$(MAKE) all
 	@k=`sh tests/guest/kernel.sh $(GUESTCACHE)` && \
 	    i=`sh tests/guest/initramfs.sh $(GUESTCACHE)` && \
@@ -111,7 +111,8 @@ guest:
 # The README's quick start from nothing, as root: a debootstrap
 # --variant=minbase bookworm root (kept in BARECACHE, with the packages the
 # two commands download) under an overlay in a private mount namespace;
-# sh bootstrap.sh demo and sh bootstrap.sh check run in it.  Linux only.
+# the README's two commands (sh contrib/quickstart/bootstrap.sh demo, then
+# check) run in it.  Linux only.
 BARECACHE =	tests/bare/cache
 
 bare:
@@ -239,7 +240,7 @@ FUZZFLAGS =	-g -O1 -fno-omit-frame-pointer $(WARNFLAGS) \
 FUZZSRCS =	tests/fuzz/stubs.c src/comport.c src/ctl.c src/escape.c src/telnet.c
 
 fuzz:
-	@sh tests/deps.sh fuzz
+	@sh contrib/quickstart/deps.sh fuzz
 	@FUZZCC='$(FUZZCC)' FUZZTIME='$(FUZZTIME)' FUZZFLAGS='$(FUZZFLAGS)' \
 	    FUZZSRCS='$(FUZZSRCS)' FUZZLIBS='$(BSD_LIBS)' sh tests/fuzz/run.sh
 
@@ -249,7 +250,7 @@ fuzz:
 VGCFLAGS ?=	-O1 -g
 
 valgrind:
-	@sh tests/deps.sh valgrind
+	@sh contrib/quickstart/deps.sh valgrind
 	@$(MAKE) clean
 	@$(MAKE) all $(TESTPROGS) CFLAGS='$(VGCFLAGS)' SANITIZE=
 	bats tests/valgrind
@@ -306,7 +307,7 @@ bench/throughput.o: bench/throughput.c
 	$(CC) $(BENCH_CFLAGS) -c bench/throughput.c -o $@
 
 bench:
-	@sh tests/deps.sh bench
+	@sh contrib/quickstart/deps.sh bench
 	@$(MAKE) all bench/bench
 	bench/bench -b src -m $(BENCH_MIB) -r $(BENCH_REPS) -k $(BENCH_KEYS) \
 	    -c $(BENCH_CONNECTS) -f $(BENCH_FANMIB) $(BENCH_RELAYS)

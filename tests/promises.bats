@@ -316,11 +316,13 @@ EOF
 
 # --- The demo, as a person uses it -----------------------------------------
 
-# start_demo: tests/demo.sh, its banner in $T/demo.out once it is up.
+# start_demo: contrib/quickstart/demo.sh, its banner in $T/demo.out once
+# it is up.
 start_demo() {
 	require tcpserver
 	_spawn "$T/demo.out" "$T/demo.err" env TMPDIR="$T" \
-	    CONSLOG="${CONSLOG:-$TOP/src/conslog}" sh "$TOP/tests/demo.sh"
+	    CONSLOG="${CONSLOG:-$TOP/src/conslog}" \
+	    sh "$TOP/contrib/quickstart/demo.sh"
 	wait_file_contains "$T/demo.out" "Ctrl-C stops the demo." || {
 		cat "$T/demo.err" >&2
 		return 1

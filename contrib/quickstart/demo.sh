@@ -5,7 +5,7 @@
 # (or SIGTERM), removing what it made.
 
 set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 conslet=${CONSLET:-$top/src/conslet}
 conslog=${CONSLOG:-$top/src/conslog}
 fakeguest=$top/tests/fakeguest
