@@ -13,9 +13,9 @@
 # (PORT_w, PORT_v and PORT_f are set by serve_as.)
 
 setup() {
-	load helpers
-	load logger
-	load telnet
+	load lib/helpers
+	load lib/conslog
+	load lib/telnet
 	common_setup
 	echo ' dtr rts' >"$T/out"	# as a serial port is after open
 	set_lines 0

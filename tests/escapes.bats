@@ -3,7 +3,7 @@
 # across reads; BREAK and its CR ~ ^B fallback; hostile input.
 
 setup() {
-	load helpers
+	load lib/helpers
 	common_setup
 }
 

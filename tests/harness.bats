@@ -3,7 +3,7 @@
 # stand-in programs where conslet would be served.
 
 # shellcheck disable=SC2016
-load helpers
+load lib/helpers
 
 setup() {
 	common_setup

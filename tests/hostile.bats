@@ -7,8 +7,8 @@
 # (sh -c and python3 -c scripts are single-quoted on purpose.)
 
 setup() {
-	load helpers
-	load logger
+	load lib/helpers
+	load lib/conslog
 	common_setup
 }
 

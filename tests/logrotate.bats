@@ -3,8 +3,8 @@
 # with a real conslog writing the log while the guest prints.
 
 setup() {
-	load helpers
-	load logger
+	load lib/helpers
+	load lib/conslog
 	common_setup
 	LOGROTATE=${LOGROTATE:-/usr/sbin/logrotate}
 	[ -x "$LOGROTATE" ] || skip "$LOGROTATE is not installed"

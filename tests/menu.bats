@@ -3,8 +3,8 @@
 # forced command, and the machine-readable list (conslet -l -H).
 
 setup() {
-	load helpers
-	load logger
+	load lib/helpers
+	load lib/conslog
 	common_setup
 }
 

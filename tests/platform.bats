@@ -3,8 +3,8 @@
 # sample, s6 services, and what make install puts where.
 
 setup() {
-	load helpers
-	load logger
+	load lib/helpers
+	load lib/conslog
 	common_setup
 }
 

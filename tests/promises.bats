@@ -9,8 +9,8 @@
 # (PORT_w, PORT_v, PORT_f and PORT_q are set by serve_as.)
 
 setup() {
-	load helpers
-	load logger
+	load lib/helpers
+	load lib/conslog
 	common_setup
 }
 

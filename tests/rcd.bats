@@ -4,7 +4,7 @@
 # stop and status, and the shape of the newsyslog.conf.d entry.
 
 setup() {
-	load helpers
+	load lib/helpers
 	common_setup
 }
 

@@ -4,8 +4,8 @@
 # run directory's group would (setpriv), and checks that root's programs
 # neither signal, truncate, chmod nor believe what that user wrote.
 
-load helpers
-load logger
+load lib/helpers
+load lib/conslog
 
 setup() {
 	common_setup

@@ -2,7 +2,7 @@
 # conslet under each real super-server, and who it says the peer is.
 
 setup() {
-	load helpers
+	load lib/helpers
 	common_setup
 }
 

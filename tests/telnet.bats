@@ -7,9 +7,9 @@
 # (PORT_v and PORT_w are set by serve_as.)
 
 setup() {
-	load helpers
-	load logger
-	load telnet
+	load lib/helpers
+	load lib/conslog
+	load lib/telnet
 	common_setup
 	_tn_py
 }

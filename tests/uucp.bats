@@ -9,8 +9,8 @@
 # directory (theirs is built in); what they leave there is removed by pid.
 
 setup() {
-	load helpers
-	load logger
+	load lib/helpers
+	load lib/conslog
 	common_setup
 	mkdir -p "$T/lock"
 	chmod 1777 "$T/lock"

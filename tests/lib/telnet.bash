@@ -1,8 +1,9 @@
 # shellcheck shell=bash disable=SC2034
 # (OFFER and ACCEPT are for the test files that load this.)
-# Helpers for the telnet and RFC 2217 tests: load with `load telnet` after
-# `load helpers`.  What the wire carries is written as printf formats with
-# octal escapes, so that a test reads as the bytes it sends and expects.
+# Helpers for the telnet and RFC 2217 tests: load with `load lib/telnet`
+# after `load lib/helpers`.  What the wire carries is written as printf
+# formats with octal escapes, so that a test reads as the bytes it sends
+# and expects.
 
 # The server's offer on connect: WILL ECHO, WILL SGA, DO SGA, WILL BINARY,
 # DO BINARY.

@@ -2,7 +2,8 @@
 # (sh -c scripts are single-quoted on purpose; PORT, SERVER_*, GUEST_*,
 # UUCP_OPTS are set for the tests that call these helpers.)
 #
-# Shared helpers for the conslet bats tests: load with `load helpers`.
+# Shared helpers for the conslet bats tests: load with `load lib/helpers`
+# (`load ../lib/helpers` from a folder of tests/).
 #
 # Every test gets its own directory $T holding all state: consoles/ (the
 # console directory), run/ (the run directory), lock/ (the UUCP lock
@@ -14,6 +15,9 @@
 # Background processes close fd 3 (3>&-): bats waits for every holder of
 # fd 3 before it ends a run.  They never inherit a fifo's write end from
 # the test shell either, so closing a client's input really means EOF.
+
+# The top of the tree: this file is in tests/lib.
+_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # Seconds a wait_for gives up after unless told otherwise.
 WAIT_TIMEOUT=${WAIT_TIMEOUT:-10}
@@ -46,7 +50,7 @@ common_setup() {
 	*) UUCP_OPTS=(-U "$T/lock") ;;
 	esac
 	: >"$T/pids"
-	TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	TOP=$_TOP
 	CONSLET=${CONSLET:-$TOP/src/conslet}
 	FAKEGUEST=${FAKEGUEST:-$TOP/tests/fakeguest}
 	export T TOP CONSLET FAKEGUEST

@@ -1,10 +1,13 @@
 # shellcheck shell=bash disable=SC2034
 # (LOGGER_*, PORT and SERVER_* are set for the tests that call these.)
 #
-# Helpers for the logger and shared-console tests: load with `load logger`
-# after `load helpers`.  The logger of console NAME writes $T/log/NAME.log;
-# its readiness (-n) goes to a file of its own; every process is started
-# through _spawn or track_pid, so common_teardown stops it by pid.
+# conslog for the tests, and the shared consoles it serves: start and wait
+# for a logger, servers of their own for writers and viewers, who is
+# attached, what each client's stream holds.  Load with `load lib/conslog`
+# after `load lib/helpers`.  The logger of console NAME writes
+# $T/log/NAME.log; its readiness (-n) goes to a file of its own; every
+# process is started through _spawn or track_pid, so common_teardown
+# stops it by pid.
 
 # The conslog under test: src/conslog unless CONSLOG names another (as
 # CONSLET does for conslet).
