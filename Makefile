@@ -41,8 +41,11 @@ CONSLOG_OBJS =	src/conslog.o src/console.o src/ctl.o src/fanout.o src/line.o \
 HEADERS =	src/console.h src/conslet.h src/conslog.h src/ctl.h
 
 PROGS =		src/conslet src/conslog
-TESTPROGS =	tests/fakeguest tests/nobreak.so tests/modemshim.so \
-		tests/serialshim.so tests/swaplink.so
+# The tests' own programs: a simulated guest and LD_PRELOAD shims, built
+# beside their sources in tests/tools.
+TESTPROGS =	tests/tools/fakeguest tests/tools/nobreak.so \
+		tests/tools/modemshim.so tests/tools/serialshim.so \
+		tests/tools/swaplink.so
 
 .SUFFIXES: .c .o
 .PHONY: all check demo test install uninstall clean lint fuzz valgrind bench \
@@ -61,24 +64,24 @@ src/conslet: $(CONSLET_OBJS)
 src/conslog: $(CONSLOG_OBJS)
 	$(CC) $(LDFLAGS) $(SANITIZE) -o $@ $(CONSLOG_OBJS) $(BSD_LIBS)
 
-tests/fakeguest: tests/fakeguest.c
-	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -o $@ tests/fakeguest.c
+tests/tools/fakeguest: tests/tools/fakeguest.c
+	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -o $@ tests/tools/fakeguest.c
 
-tests/modemshim.so: tests/modemshim.c
+tests/tools/modemshim.so: tests/tools/modemshim.c
 	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -shared -fPIC -o $@ \
-	    tests/modemshim.c -ldl
+	    tests/tools/modemshim.c -ldl
 
-tests/nobreak.so: tests/nobreak.c
+tests/tools/nobreak.so: tests/tools/nobreak.c
 	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -shared -fPIC -o $@ \
-	    tests/nobreak.c
+	    tests/tools/nobreak.c
 
-tests/serialshim.so: tests/serialshim.c
+tests/tools/serialshim.so: tests/tools/serialshim.c
 	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -shared -fPIC -o $@ \
-	    tests/serialshim.c -ldl
+	    tests/tools/serialshim.c -ldl
 
-tests/swaplink.so: tests/swaplink.c
+tests/tools/swaplink.so: tests/tools/swaplink.c
 	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -shared -fPIC -o $@ \
-	    tests/swaplink.c -ldl
+	    tests/tools/swaplink.c -ldl
 
 # check and demo first install what is missing, then build in a fresh
 # make, so that the pkg-config answers above see what was installed.
@@ -120,7 +123,7 @@ bare:
 
 lint:
 	mandoc -T lint -W warning man/conslet.8 man/conslog.8
-	python3 tests/mancheck.py man/conslet.8 man/conslog.8
+	python3 tests/tools/mancheck.py man/conslet.8 man/conslog.8
 
 # The manual pages get the paths this build was made with.
 MANSED =	sed -e 's|/usr/local/etc/conslet/consoles|$(CONSDIR)|g' \

@@ -5,8 +5,8 @@
 # why it is refused, and what a client did to the line (BREAK, DTR, RTS)
 # undone when it goes.
 #
-# A pty has no modem lines: tests/modemshim.so gives it some. The test
-# writes CD, RI, DSR and CTS into $T/lines (TIOCM_* bits, decimal);
+# A pty has no modem lines: tests/tools/modemshim.so gives it some. The
+# test writes CD, RI, DSR and CTS into $T/lines (TIOCM_* bits, decimal);
 # conslet's DTR, RTS and BREAK land in $T/out as words.
 
 # shellcheck disable=SC2154
@@ -37,7 +37,7 @@ set_lines() {
 # port that the conslets of serve_lines see (the same device numbers, so
 # the same lock names).
 start_serial_logger() {
-	LD_PRELOAD=$TOP/tests/serialshim.so \
+	LD_PRELOAD=$TOP/tests/tools/serialshim.so \
 	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
 	    start_logger "$@"
 }
@@ -52,7 +52,7 @@ serve_lines() {
 	fi
 	# shellcheck disable=SC2086
 	MODEM_LINES=$T/lines MODEM_OUT=$T/out \
-	    LD_PRELOAD="$TOP/tests/modemshim.so $TOP/tests/serialshim.so" \
+	    LD_PRELOAD="$TOP/tests/tools/modemshim.so $TOP/tests/tools/serialshim.so" \
 	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
 	    $how "$@"
 }

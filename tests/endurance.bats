@@ -25,9 +25,9 @@ teardown() {
 	common_teardown
 }
 
-# endure SUBCOMMAND ARGS...: the clients of tests/endurance.py.
+# endure SUBCOMMAND ARGS...: the clients of tests/tools/endurance.py.
 endure() {
-	env T="$T" WAIT_TIMEOUT="$WAIT_TIMEOUT" python3 "$TOP/tests/endurance.py" \
+	env T="$T" WAIT_TIMEOUT="$WAIT_TIMEOUT" python3 "$TOP/tests/tools/endurance.py" \
 	    "$@" 3>&-
 }
 
@@ -224,7 +224,7 @@ hog() {
 	local id=$1
 	shift
 	_spawn "$T/$id.out" "$T/$id.err" env T="$T" python3 \
-	    "$TOP/tests/endurance.py" hog --port "$PORT" \
+	    "$TOP/tests/tools/endurance.py" hog --port "$PORT" \
 	    --port-out "$T/$id.port" --sent-out "$T/$id.sent" \
 	    --go "$T/$id.go" --recv "$T/$id.recv" "$@"
 	wait_for test -s "$T/$id.port"

@@ -117,7 +117,7 @@ rec_is() {
 	start_guest pbx
 	# LeakSanitizer cannot work under ptrace: no leak check here; the
 	# shim shows the pty as a serial port
-	LD_PRELOAD=$TOP/tests/serialshim.so \
+	LD_PRELOAD=$TOP/tests/tools/serialshim.so \
 	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0:verify_asan_link_order=0" \
 	    CONSLET=$(command -v strace) start_tcpserver -f -qq -o "$T/trace" \
 	    -e trace=ioctl "$TOP/src/conslet" -C "$T/consoles" -R "$T/run" \
@@ -131,7 +131,7 @@ rec_is() {
 
 @test "-A sends CR ~ ^B instead of a BREAK" {
 	start_guest pbx
-	NOBREAK_LOG=$T/breaks LD_PRELOAD=$TOP/tests/nobreak.so \
+	NOBREAK_LOG=$T/breaks LD_PRELOAD=$TOP/tests/tools/nobreak.so \
 	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
 	    serve -A pbx
 	client_start c "$PORT"
@@ -145,7 +145,7 @@ rec_is() {
 	start_guest pbx
 	# a serial port (the shim) whose tcsendbreak fails as nmdm's does
 	NOBREAK_LOG=$T/breaks \
-	    LD_PRELOAD="$TOP/tests/serialshim.so $TOP/tests/nobreak.so" \
+	    LD_PRELOAD="$TOP/tests/tools/serialshim.so $TOP/tests/tools/nobreak.so" \
 	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
 	    serve pbx
 	client_start c "$PORT"

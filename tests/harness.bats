@@ -8,7 +8,7 @@ load lib/helpers
 setup() {
 	common_setup
 	[ -x "$FAKEGUEST" ] || cc -Wall -Wextra -O2 -o "$FAKEGUEST" \
-	    "$TOP/tests/fakeguest.c"
+	    "$TOP/tests/tools/fakeguest.c"
 }
 
 teardown() {

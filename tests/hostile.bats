@@ -21,7 +21,7 @@ elapsed_ms() {
 	echo $((($(_now_us) - $1) / 1000))
 }
 
-# pty_client ID CMD...: run CMD on a terminal of its own (tests/ptyclient.py),
+# pty_client ID CMD...: run CMD on a terminal of its own (tests/tools/ptyclient.py),
 # typed into through $T/ID.in, output in $T/ID.recv; sets PTY_PID (the
 # client) and CMD_PID (the command).
 pty_client() {
@@ -29,7 +29,7 @@ pty_client() {
 	shift
 	require python3
 	mkfifo "$T/$id.in" || return 1
-	_spawn "$T/$id.out" "$T/$id.err" python3 "$TOP/tests/ptyclient.py" \
+	_spawn "$T/$id.out" "$T/$id.err" python3 "$TOP/tests/tools/ptyclient.py" \
 	    "$T/$id.in" "$T/$id.recv" "$T/$id.pid" "$@"
 	PTY_PID=$SPAWN_PID
 	wait_for test -s "$T/$id.pid" || return 1

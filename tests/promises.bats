@@ -295,7 +295,7 @@ EOF
 
 @test "the manuals' examples render as they are written (mandoc -T ascii), which lint does not check" {
 	require mandoc
-	run python3 "$TOP/tests/mancheck.py" "$TOP/man/conslet.8" \
+	run python3 "$TOP/tests/tools/mancheck.py" "$TOP/man/conslet.8" \
 	    "$TOP/man/conslog.8"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -335,10 +335,10 @@ banner_command() {
 	sed -n "s/^ *\($1 .*\)\$/\1/p" "$T/demo.out" | head -n 1 | grep .
 }
 
-# login_as_person COMMAND: tests/demo-login.exp on COMMAND.
+# login_as_person COMMAND: tests/tools/demo-login.exp on COMMAND.
 login_as_person() {
 	run env CONSLET_TESTDIR="$T" timeout 60 expect -f \
-	    "$TOP/tests/demo-login.exp" "$1" "$T/terminal.log" 3>&-
+	    "$TOP/tests/tools/demo-login.exp" "$1" "$T/terminal.log" 3>&-
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
@@ -365,7 +365,7 @@ login_as_person() {
 	start_demo
 	port=$(sed -n 's/.*port \([0-9]*\) (raw).*/\1/p' "$T/demo.out")
 	run env CONSLET_TESTDIR="$T" timeout 60 expect -f \
-	    "$TOP/tests/demo-login.exp" "nc 127.0.0.1 $port" "$T/terminal.log" 3>&-
+	    "$TOP/tests/tools/demo-login.exp" "nc 127.0.0.1 $port" "$T/terminal.log" 3>&-
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"FAILED: the name echoed other than once"* ]]

@@ -298,7 +298,7 @@ EOF
 	start_guest pbx
 	# LeakSanitizer cannot work under ptrace: no leak check there; the
 	# shim shows the pty as a serial port
-	LD_PRELOAD=$TOP/tests/serialshim.so \
+	LD_PRELOAD=$TOP/tests/tools/serialshim.so \
 	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0:verify_asan_link_order=0" \
 	    CONSLET=$(command -v strace) start_tcpserver -f -qq -o "$T/trace" \
 	    -e trace=ioctl "$TOP/src/conslet" -C "$T/consoles" -R "$T/run" \
@@ -321,7 +321,7 @@ EOF
 	start_guest pbx
 	# a serial port (the shim) whose tcsendbreak fails as nmdm's does
 	NOBREAK_LOG=$T/breaks \
-	    LD_PRELOAD="$TOP/tests/serialshim.so $TOP/tests/nobreak.so" \
+	    LD_PRELOAD="$TOP/tests/tools/serialshim.so $TOP/tests/tools/nobreak.so" \
 	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
 	    serve -t pbx
 	client_start c "$PORT"
@@ -430,7 +430,7 @@ EOF
 	start_guest pbx -e
 	# LeakSanitizer cannot work under ptrace: no leak check there; the
 	# shim shows the pty as a serial port, which holds a BREAK
-	LD_PRELOAD=$TOP/tests/serialshim.so \
+	LD_PRELOAD=$TOP/tests/tools/serialshim.so \
 	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0:verify_asan_link_order=0" \
 	    CONSLET=$(command -v strace) start_tcpserver -f -qq -o "$T/trace" \
 	    -e trace=ioctl "$TOP/src/conslet" -C "$T/consoles" -R "$T/run" \

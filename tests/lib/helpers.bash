@@ -52,7 +52,7 @@ common_setup() {
 	: >"$T/pids"
 	TOP=$_TOP
 	CONSLET=${CONSLET:-$TOP/src/conslet}
-	FAKEGUEST=${FAKEGUEST:-$TOP/tests/fakeguest}
+	FAKEGUEST=${FAKEGUEST:-$TOP/tests/tools/fakeguest}
 	export T TOP CONSLET FAKEGUEST
 }
 
