@@ -65,3 +65,11 @@ _hex_count() {
 _hex_seen() {
 	[ "$(_hex_count "$1" "$2")" -ge "${3:-1}" ]
 }
+
+# tn_python ARGS...: python3 with tests/tools/tnclient.py importable (as
+# tnclient) and the test's limits.
+tn_python() {
+	env PYTHONPATH="$TOP/tests/tools" PYTHONDONTWRITEBYTECODE=1 \
+	    WAIT_TIMEOUT="$WAIT_TIMEOUT" \
+	    timeout $((WAIT_TIMEOUT * 12)) python3 "$@" 3>&-
+}
