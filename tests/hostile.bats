@@ -111,7 +111,7 @@ guest_flood() {
 	[[ $output == *uname* ]]
 	[ "$(session_status)" = 0 ]
 	wait_file_size "$T/pbx.rec" 6
-	rec_is pbx 'uname\r'
+	guest_got pbx 'uname\r'
 }
 
 @test "half-close: a command piped into socat gets the guest's answer" {

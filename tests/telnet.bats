@@ -17,14 +17,6 @@ teardown() {
 	common_teardown
 }
 
-# guest_got NAME FORMAT: the guest has received exactly these bytes (it
-# waits for as many).
-guest_got() {
-	bytes "$T/expected" "$2"
-	wait_file_size "$T/$1.rec" "$(_file_size "$T/expected")"
-	assert_same_bytes "$T/expected" "$T/$1.rec"
-}
-
 # stty_of TTY: the device's settings as stty -a shows them.
 stty_of() {
 	stty -F "$1" -a

@@ -372,13 +372,6 @@ type_sync() {
 	    wait_contains_after "$T/$1.recv" "$off" "(you)]"
 }
 
-# rec_is NAME BYTES: the guest received exactly BYTES (printf format).
-rec_is() {
-	# shellcheck disable=SC2059
-	printf "$2" >"$T/expected.rec"
-	assert_same_bytes "$T/expected.rec" "$T/$1.rec"
-}
-
 # has_line FILE ERE: FILE has a line matching ERE (CR LF line ends).
 has_line() {
 	grep -a -q -E "^$2"$'\r''$' "$1" && return 0

@@ -562,6 +562,16 @@ _more_lines() {
 	[ "$(_lines "$1" "$2")" -gt "$3" ]
 }
 
+# guest_got NAME BYTES: the guest has received exactly BYTES, a printf
+# format (octal escapes for bytes such as NUL): it waits until as many
+# have come, then compares them all.
+guest_got() {
+	# shellcheck disable=SC2059
+	printf "$2" >"$T/$1.rec.expected" || return 1
+	wait_file_size "$T/$1.rec" "$(_file_size "$T/$1.rec.expected")" &&
+	    assert_same_bytes "$T/$1.rec.expected" "$T/$1.rec"
+}
+
 # guest_hangup NAME: hang the console up (SIGUSR1) and wait until it is.
 guest_hangup() {
 	local n
