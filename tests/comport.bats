@@ -37,9 +37,7 @@ set_lines() {
 # port that the conslets of serve_lines see (the same device numbers, so
 # the same lock names).
 start_serial_logger() {
-	LD_PRELOAD=$TOP/tests/tools/serialshim.so \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-	    start_logger "$@"
+	with_shims serialshim start_logger "$@"
 }
 
 # serve_lines [serve_as ID] ARGS...: conslet ARGS under tcpserver on a
@@ -52,9 +50,7 @@ serve_lines() {
 	fi
 	# shellcheck disable=SC2086
 	MODEM_LINES=$T/lines MODEM_OUT=$T/out \
-	    LD_PRELOAD="$TOP/tests/tools/modemshim.so $TOP/tests/tools/serialshim.so" \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-	    $how "$@"
+	    with_shims "modemshim serialshim" $how "$@"
 }
 
 # _out_is WORDS: the lines conslet drives are WORDS (" dtr rts break").

@@ -110,9 +110,9 @@ teardown() {
 	start_guest pbx
 	# LeakSanitizer cannot work under ptrace: no leak check here; the
 	# shim shows the pty as a serial port
-	LD_PRELOAD=$TOP/tests/tools/serialshim.so \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0:verify_asan_link_order=0" \
-	    CONSLET=$(command -v strace) start_tcpserver -f -qq -o "$T/trace" \
+	CONSLET=$(command -v strace) \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
+	    with_shims serialshim start_tcpserver -f -qq -o "$T/trace" \
 	    -e trace=ioctl "$TOP/src/conslet" -C "$T/consoles" -R "$T/run" \
 	    "${UUCP_OPTS[@]}" pbx
 	client_start c "$PORT"
@@ -124,9 +124,7 @@ teardown() {
 
 @test "-A sends CR ~ ^B instead of a BREAK" {
 	start_guest pbx
-	NOBREAK_LOG=$T/breaks LD_PRELOAD=$TOP/tests/tools/nobreak.so \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-	    serve -A pbx
+	serve_nobreak -A pbx
 	client_start c "$PORT"
 	client_send c $'\r~B'
 	wait_file_contains "$T/c.recv" "[conslet: BREAK sent as CR ~ ^B]"$'\r\n'
@@ -136,11 +134,8 @@ teardown() {
 
 @test "where the device cannot break (ENOTTY, as on nmdm), CR ~ ^B is sent" {
 	start_guest pbx
-	# a serial port (the shim) whose tcsendbreak fails as nmdm's does
-	NOBREAK_LOG=$T/breaks \
-	    LD_PRELOAD="$TOP/tests/tools/serialshim.so $TOP/tests/tools/nobreak.so" \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-	    serve pbx
+	# a serial port whose tcsendbreak fails as nmdm's does
+	serve_nobreak -s pbx
 	client_start c "$PORT"
 	client_send c $'\r~B'
 	wait_file_contains "$T/c.recv" "[conslet: BREAK sent as CR ~ ^B]"$'\r\n'

@@ -418,8 +418,7 @@ print(d[d.index(b"B-FIRST"):].count(b"z"))' "$T/pbx.rec")
 	wait_file_contains "$T/web.rec" "web writer"
 	# pbx's link is made to point at web's device right as it is opened
 	printf 'second writer' >"$T/input"
-	run env CONSLET_TESTDIR="$T" LD_PRELOAD="$TOP/tests/tools/swaplink.so" \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	run with_shims swaplink env CONSLET_TESTDIR="$T" \
 	    SWAPLINK_PATH="$T/consoles/pbx" SWAPLINK_TO="$WEB_TTY" \
 	    timeout "$WAIT_TIMEOUT" "$CONSLET" -C "$T/consoles" -R "$T/run" \
 	    -U none pbx <"$T/input"

@@ -233,9 +233,7 @@ _who_lines() {
 	start_guest pbx
 	start_logger pbx
 	serve_as w pbx
-	NOBREAK_LOG=$T/breaks LD_PRELOAD=$TOP/tests/tools/nobreak.so \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-	    serve_as r -r pbx
+	serve_nobreak serve_as r -r pbx
 	client_start a "$PORT_w"
 	client_start v "$PORT_r"
 	wait_who pbx 2

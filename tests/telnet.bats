@@ -148,9 +148,9 @@ EOF
 	start_guest pbx
 	# LeakSanitizer cannot work under ptrace: no leak check there; the
 	# shim shows the pty as a serial port
-	LD_PRELOAD=$TOP/tests/tools/serialshim.so \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0:verify_asan_link_order=0" \
-	    CONSLET=$(command -v strace) start_tcpserver -f -qq -o "$T/trace" \
+	CONSLET=$(command -v strace) \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
+	    with_shims serialshim start_tcpserver -f -qq -o "$T/trace" \
 	    -e trace=ioctl "$TOP/src/conslet" -C "$T/consoles" -R "$T/run" \
 	    "${UUCP_OPTS[@]}" -t pbx
 	client_start c "$PORT"
@@ -169,11 +169,8 @@ EOF
 
 @test "-t: where the device cannot break (ENOTTY), IAC BRK sends CR ~ ^B" {
 	start_guest pbx
-	# a serial port (the shim) whose tcsendbreak fails as nmdm's does
-	NOBREAK_LOG=$T/breaks \
-	    LD_PRELOAD="$TOP/tests/tools/serialshim.so $TOP/tests/tools/nobreak.so" \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-	    serve -t pbx
+	# a serial port whose tcsendbreak fails as nmdm's does
+	serve_nobreak -s -t pbx
 	client_start c "$PORT"
 	send_bytes c '\377\363'
 	wait_file_contains "$T/c.recv" "[conslet: BREAK sent as CR ~ ^B]"$'\r\n'
@@ -280,9 +277,9 @@ EOF
 	start_guest pbx -e
 	# LeakSanitizer cannot work under ptrace: no leak check there; the
 	# shim shows the pty as a serial port, which holds a BREAK
-	LD_PRELOAD=$TOP/tests/tools/serialshim.so \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0:verify_asan_link_order=0" \
-	    CONSLET=$(command -v strace) start_tcpserver -f -qq -o "$T/trace" \
+	CONSLET=$(command -v strace) \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
+	    with_shims serialshim start_tcpserver -f -qq -o "$T/trace" \
 	    -e trace=ioctl "$TOP/src/conslet" -C "$T/consoles" -R "$T/run" \
 	    "${UUCP_OPTS[@]}" -t -p pbx
 	run env WAIT_TIMEOUT="$WAIT_TIMEOUT" timeout 120 "$py" - "$PORT" \

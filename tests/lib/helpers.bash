@@ -377,6 +377,39 @@ serve() {
 	start_tcpserver -C "$T/consoles" -R "$T/run" "${UUCP_OPTS[@]}" "$@"
 }
 
+# with_shims SHIMS CMD...: CMD (a program or a helper) with the LD_PRELOAD
+# shims of tests/tools named in SHIMS ("serialshim nobreak": blank
+# separated, without .so, in the order given), which AddressSanitizer
+# then does not insist on preceding.
+with_shims() {
+	local s libs=
+	for s in $1; do
+		libs="$libs${libs:+ }$TOP/tests/tools/$s.so"
+	done
+	shift
+	LD_PRELOAD=$libs \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" "$@"
+}
+
+# serve_nobreak [-s] [serve_as ID] ARGS...: conslet ARGS served by serve
+# (or serve_as ID) on a device whose tcsendbreak(3) fails with ENOTTY, as
+# an nmdm(4) device's does; each call is noted in $T/breaks.  With -s the
+# pty also passes for a serial port (serialshim), one that conslet
+# believes can send a BREAK, so that it tries.
+serve_nobreak() {
+	local shims=nobreak how=serve
+	if [ "$1" = -s ]; then
+		shims="serialshim nobreak"
+		shift
+	fi
+	if [ "$1" = serve_as ]; then
+		how="serve_as $2"
+		shift 2
+	fi
+	# shellcheck disable=SC2086
+	NOBREAK_LOG=$T/breaks with_shims "$shims" $how "$@"
+}
+
 # session NAME [OPTIONS]: guest NAME, conslet OPTIONS NAME under tcpserver,
 # and a client c connected to it.
 session() {
