@@ -135,7 +135,7 @@ wait_who() {
 
 # _contains_after FILE OFFSET STRING: STRING occurs in FILE past OFFSET.
 _contains_after() {
-	[ -e "$1" ] && tail -c +"$(($2 + 1))" "$1" | grep -q -a -F -e "$3"
+	[ -e "$1" ] && tail -c +"$(($2 + 1))" "$1" | has_bytes "$3"
 }
 
 # wait_contains_after [-t S] FILE OFFSET STRING: wait until STRING comes

@@ -254,9 +254,28 @@ wait_file_size() {
 	return 1
 }
 
-# _contains FILE STRING: FILE (text or binary) contains the fixed STRING.
+# _bytes_re STRING: a Perl regular expression that matches the bytes of
+# STRING and nothing else.
+_bytes_re() {
+	local LC_ALL=C s=$1 i c re=
+	for ((i = 0; i < ${#s}; i++)); do
+		printf -v c '\\x%02x' "'${s:i:1}"
+		re+=$c
+	done
+	printf '%s' "$re"
+}
+
+# has_bytes STRING: standard input (text or binary) holds the bytes of
+# STRING, CR and LF included.  Not grep -F, which takes each line of its
+# pattern for a pattern of its own: with STRING ending in CR LF, the empty
+# last one would match any input at all.
+has_bytes() {
+	LC_ALL=C grep -q -a -z -P -e "$(_bytes_re "$1")"
+}
+
+# _contains FILE STRING: FILE (text or binary) holds the bytes of STRING.
 _contains() {
-	[ -e "$1" ] && grep -q -a -F -e "$2" -- "$1"
+	[ -e "$1" ] && has_bytes "$2" <"$1"
 }
 
 # wait_file_contains [-t S] FILE STRING: wait until FILE contains STRING.
