@@ -109,7 +109,9 @@ require() {
 	done
 }
 
-# not CMD...: succeed when CMD fails (for wait_for: wait_for not _alive PID).
+# not CMD...: succeed when CMD fails (for wait_for: wait_for not _alive
+# PID).  In a test, where a bare `! CMD` fails the test only as its last
+# command (bats checks no other for it), `not CMD` fails it anywhere.
 not() {
 	! "$@"
 }
