@@ -280,6 +280,15 @@ _contains() {
 	[ -e "$1" ] && has_bytes "$2" <"$1"
 }
 
+# lacks FILE STRING: FILE does not hold the bytes of STRING; else say
+# where it does.
+lacks() {
+	_contains "$1" "$2" || return 0
+	echo "expected no \"$2\" in $1; it has:" >&2
+	grep -a -n -F -e "$2" -- "$1" | head -n 5 >&2
+	return 1
+}
+
 # wait_file_contains [-t S] FILE STRING: wait until FILE contains STRING.
 wait_file_contains() {
 	local t=$WAIT_TIMEOUT

@@ -55,6 +55,18 @@ pyserial_python() {
 	return 1
 }
 
+# need_pyserial: skip the test unless a python3 has pyserial; sets PY.
+need_pyserial() {
+	PY=$(pyserial_python) || skip "pyserial (python3-serial) is not installed"
+}
+
+# py_run ARGS...: $PY on the script on standard input, with ARGS and the
+# test's deadline in WAIT_TIMEOUT; stopped if it takes 12 times that.
+py_run() {
+	env WAIT_TIMEOUT="$WAIT_TIMEOUT" timeout $((WAIT_TIMEOUT * 12)) \
+	    "$PY" - "$@" 3>&-
+}
+
 # _hex_count FILE HEX: how many times the bytes HEX (lower case, no
 # spaces) occur in FILE.
 _hex_count() {
