@@ -128,7 +128,20 @@ teardown() {
 	lacks "$T/q.recv" "[conslet:"
 }
 
-# --- The manuals' examples ---------------------------------------------------
+# --- The manuals: lint, and the examples as they render ----------------------
+
+@test "the manual pages pass mandoc -T lint -W warning" {
+	require mandoc
+	local out st=0
+	cd "$TOP"
+	out=$(mandoc -T lint -W warning man/conslet.8 man/conslog.8 2>&1) || st=$?
+	if [ "$st" != 0 ] || [ -n "$out" ]; then
+		echo "expected no output and status 0 from mandoc -T lint;" \
+		    "got status $st:" >&2
+		echo "$out" >&2
+		return 1
+	fi
+}
 
 @test "the manuals' examples render as they are written (mandoc -T ascii), which lint does not check" {
 	require mandoc
