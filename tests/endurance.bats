@@ -27,8 +27,8 @@ teardown() {
 
 # endure SUBCOMMAND ARGS...: the clients of tests/tools/endurance.py.
 endure() {
-	env T="$T" WAIT_TIMEOUT="$WAIT_TIMEOUT" python3 "$TOP/tests/tools/endurance.py" \
-	    "$@" 3>&-
+	env T="$T" WAIT_TIMEOUT="$WAIT_TIMEOUT" \
+	    python3 "$TOP/tests/tools/endurance.py" "$@" 3>&-
 }
 
 # all_ended PIDFILE: every pid listed in the file is gone.

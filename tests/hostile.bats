@@ -21,9 +21,9 @@ elapsed_ms() {
 	echo $((($(_now_us) - $1) / 1000))
 }
 
-# pty_client ID CMD...: run CMD on a terminal of its own (tests/tools/ptyclient.py),
-# typed into through $T/ID.in, output in $T/ID.recv; sets PTY_PID (the
-# client) and CMD_PID (the command).
+# pty_client ID CMD...: run CMD on a terminal of its own
+# (tests/tools/ptyclient.py), typed into through $T/ID.in, output in
+# $T/ID.recv; sets PTY_PID (the client) and CMD_PID (the command).
 pty_client() {
 	local id=$1
 	shift

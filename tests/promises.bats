@@ -215,7 +215,8 @@ login_as_person() {
 	start_demo
 	port=$(sed -n 's/.*port \([0-9]*\) (raw).*/\1/p' "$T/demo.out")
 	run env CONSLET_TESTDIR="$T" timeout 60 expect -f \
-	    "$TOP/tests/tools/demo-login.exp" "nc 127.0.0.1 $port" "$T/terminal.log" 3>&-
+	    "$TOP/tests/tools/demo-login.exp" "nc 127.0.0.1 $port" \
+	    "$T/terminal.log" 3>&-
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"FAILED: the name echoed other than once"* ]]
