@@ -559,14 +559,15 @@ EOF
 import sys, time
 import serial
 for opts in ("", "?poll_modem"):
-    # the last session holds the console while it lingers (half a second)
+    # the last session holds the console while it lingers (half a second):
+    # refused, or the connection closed under pyserial's first write
     for tries in range(30):
         try:
             ser = serial.serial_for_url("rfc2217://127.0.0.1:%s%s" %
                                         (sys.argv[1], opts),
                                         baudrate=115200, timeout=1)
             break
-        except serial.SerialException:
+        except (serial.SerialException, OSError):
             time.sleep(0.1)
     got = (ser.cts, ser.dsr, ser.ri, ser.cd)
     ser.close()
