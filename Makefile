@@ -44,8 +44,11 @@ CONSLOG_OBJS =	src/conslog.o src/alert.o src/console.o src/ctl.o src/fanout.o \
 HEADERS =	src/console.h src/conslet.h src/conslog.h src/ctl.h
 
 PROGS =		src/conslet src/conslog
-TESTPROGS =	tests/fakeguest tests/nobreak.so tests/modemshim.so \
-		tests/serialshim.so tests/swaplink.so
+# The tests' own programs: a simulated guest and LD_PRELOAD shims, built
+# beside their sources in tests/tools.
+TESTPROGS =	tests/tools/fakeguest tests/tools/nobreak.so \
+		tests/tools/modemshim.so tests/tools/serialshim.so \
+		tests/tools/swaplink.so
 
 .SUFFIXES: .c .o
 .PHONY: all check demo test install uninstall clean lint fuzz valgrind bench \
@@ -65,29 +68,29 @@ src/conslet: $(CONSLET_OBJS)
 src/conslog: $(CONSLOG_OBJS)
 	$(CC) $(LDFLAGS) $(SANITIZE) -o $@ $(CONSLOG_OBJS) $(BSD_LIBS)
 
-tests/fakeguest: tests/fakeguest.c
-	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -o $@ tests/fakeguest.c
+tests/tools/fakeguest: tests/tools/fakeguest.c
+	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -o $@ tests/tools/fakeguest.c
 
-tests/modemshim.so: tests/modemshim.c
+tests/tools/modemshim.so: tests/tools/modemshim.c
 	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -shared -fPIC -o $@ \
-	    tests/modemshim.c -ldl
+	    tests/tools/modemshim.c -ldl
 
-tests/nobreak.so: tests/nobreak.c
+tests/tools/nobreak.so: tests/tools/nobreak.c
 	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -shared -fPIC -o $@ \
-	    tests/nobreak.c
+	    tests/tools/nobreak.c
 
-tests/serialshim.so: tests/serialshim.c
+tests/tools/serialshim.so: tests/tools/serialshim.c
 	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -shared -fPIC -o $@ \
-	    tests/serialshim.c -ldl
+	    tests/tools/serialshim.c -ldl
 
-tests/swaplink.so: tests/swaplink.c
+tests/tools/swaplink.so: tests/tools/swaplink.c
 	$(CC) $(CFLAGS) $(WARNFLAGS) $(WERROR) -shared -fPIC -o $@ \
-	    tests/swaplink.c -ldl
+	    tests/tools/swaplink.c -ldl
 
 # check and demo first install what is missing, then build in a fresh
 # make, so that the pkg-config answers above see what was installed.
 check:
-	@sh tests/deps.sh check
+	@sh contrib/quickstart/deps.sh check
 	@$(MAKE) all $(TESTPROGS)
 	@$(MAKE) test
 
@@ -95,9 +98,9 @@ test:
 	bats tests
 
 demo:
-	@sh tests/deps.sh demo
+	@sh contrib/quickstart/deps.sh demo
 	@$(MAKE) all $(TESTPROGS)
-	@sh tests/demo.sh
+	@sh contrib/quickstart/demo.sh
 
 # A real guest: a Debian cloud kernel (fetched with apt-get download,
 # never installed) and a busybox initramfs under qemu-system-x86_64 (TCG),
@@ -105,7 +108,7 @@ demo:
 GUESTCACHE =	tests/guest/cache
 
 guest:
-	@sh tests/deps.sh guest
+	@sh contrib/quickstart/deps.sh guest
 	@$(MAKE) all
 	@k=`sh tests/guest/kernel.sh $(GUESTCACHE)` && \
 	    i=`sh tests/guest/initramfs.sh $(GUESTCACHE)` && \
@@ -115,7 +118,8 @@ guest:
 # The README's quick start from nothing, as root: a debootstrap
 # --variant=minbase bookworm root (kept in BARECACHE, with the packages the
 # two commands download) under an overlay in a private mount namespace;
-# sh bootstrap.sh demo and sh bootstrap.sh check run in it.  Linux only.
+# the README's two commands (sh contrib/quickstart/bootstrap.sh demo, then
+# check) run in it.  Linux only.
 BARECACHE =	tests/bare/cache
 
 bare:
@@ -123,7 +127,7 @@ bare:
 
 lint:
 	mandoc -T lint -W warning man/conslet.8 man/conslog.8
-	python3 tests/mancheck.py man/conslet.8 man/conslog.8
+	python3 tests/tools/mancheck.py man/conslet.8 man/conslog.8
 
 # The manual pages get the paths this build was made with.
 MANSED =	sed -e 's|/usr/local/etc/conslet/consoles|$(CONSDIR)|g' \
@@ -149,11 +153,12 @@ uninstall: uninstall-platform
 
 # Platform files, for the system make runs on (PLATFORM=FreeBSD or
 # PLATFORM=Linux chooses; PLATFORM=all installs both sets): FreeBSD's
-# (devd, rc.d, newsyslog and their conslogctl) where the system reads
-# them under PREFIX; Linux's (systemd, logrotate) in SHAREDIR for the
-# operator to copy.  Every system gets the inetd sample and, in SHAREDIR,
-# the s6 services and the tcpserver rules.  Each file gets this build's
-# paths, as the manuals do.
+# (devd/, and contrib/freebsd: rc.d, newsyslog and their conslogctl)
+# where the system reads them under PREFIX; Linux's (contrib/systemd,
+# contrib/logrotate) in SHAREDIR for the operator to copy.  Every system
+# gets the inetd sample and, in SHAREDIR, the s6 services and the
+# tcpserver rules (contrib/s6, contrib/tcpserver).  Each file gets this
+# build's paths, as the manuals do.
 PLATFORM !=	uname -s
 PATHSED =	$(MANSED) -e 's|/usr/local/libexec/conslet|$(LIBEXECDIR)|g' \
 		    -e 's|/usr/local/etc/conslet/ports|$(SYSCONFDIR)/conslet/ports|g' \
@@ -170,33 +175,46 @@ DIRS_FreeBSD =	$(DESTDIR)$(SYSCONFDIR)/devd $(DESTDIR)$(SYSCONFDIR)/rc.d \
 DIRS_Linux =	$(DESTDIR)$(SHAREDIR)/systemd $(DESTDIR)$(SHAREDIR)/logrotate.d
 DIRS_all =	$(DIRS_FreeBSD) $(DIRS_Linux)
 PLATFORM_DIRS =	$(DIRS_common) $(DIRS_$(PLATFORM))
-# source, installed path, mode: one file a line
+# source, installed path, mode: three words a file
 FILES_common = \
 	inetd.conf.sample	$(SYSCONFDIR)/conslet/inetd.conf.sample	644 \
-	s6/conslog-pbx/run	$(SHAREDIR)/s6/conslog-pbx/run		755 \
-	s6/conslog-pbx/notification-fd \
+	contrib/s6/conslog-pbx/run \
+		$(SHAREDIR)/s6/conslog-pbx/run				755 \
+	contrib/s6/conslog-pbx/notification-fd \
 		$(SHAREDIR)/s6/conslog-pbx/notification-fd		644 \
-	s6/conslog-pbx/log/run	$(SHAREDIR)/s6/conslog-pbx/log/run	755 \
-	s6/conslet-pbx/run	$(SHAREDIR)/s6/conslet-pbx/run		755 \
-	tcpserver/rules.sample	$(SHAREDIR)/tcpserver/rules.sample	644 \
-	contrib/web/nginx.conf.sample \
+	contrib/s6/conslog-pbx/log/run \
+		$(SHAREDIR)/s6/conslog-pbx/log/run			755 \
+	contrib/s6/conslet-pbx/run \
+		$(SHAREDIR)/s6/conslet-pbx/run				755 \
+	contrib/tcpserver/rules.sample \
+		$(SHAREDIR)/tcpserver/rules.sample			644 \
+	contrib/nginx/conslet-web.conf.sample \
 		$(SHAREDIR)/nginx/conslet-web.conf.sample		644
 FILES_FreeBSD = \
 	devd/conslet.conf	$(SYSCONFDIR)/devd/conslet.conf		644 \
-	rc.d/conslog		$(SYSCONFDIR)/rc.d/conslog		755 \
-	newsyslog.conf.d/conslog.conf \
+	contrib/freebsd/rc.d/conslog \
+		$(SYSCONFDIR)/rc.d/conslog				755 \
+	contrib/freebsd/newsyslog.conf.d/conslog.conf \
 		$(SYSCONFDIR)/newsyslog.conf.d/conslog.conf		644 \
-	libexec/conslogctl	$(LIBEXECDIR)/conslogctl		755 \
-	contrib/web/conslet_web	$(SYSCONFDIR)/rc.d/conslet_web		755
+	contrib/freebsd/libexec/conslogctl \
+		$(LIBEXECDIR)/conslogctl				755 \
+	contrib/freebsd/rc.d/conslet_web \
+		$(SYSCONFDIR)/rc.d/conslet_web				755
 FILES_Linux = \
-	systemd/conslog@.service $(SHAREDIR)/systemd/conslog@.service	644 \
-	systemd/conslet.socket	$(SHAREDIR)/systemd/conslet.socket	644 \
-	systemd/conslet@.service $(SHAREDIR)/systemd/conslet@.service	644 \
-	systemd/conslet-generator $(SHAREDIR)/systemd/conslet-generator	755 \
-	systemd/ports.sample	$(SHAREDIR)/systemd/ports.sample	644 \
-	logrotate.d/conslog	$(SHAREDIR)/logrotate.d/conslog		644 \
-	contrib/web/conslet-web.service \
-		$(SHAREDIR)/systemd/conslet-web.service		644
+	contrib/systemd/conslog@.service \
+		$(SHAREDIR)/systemd/conslog@.service			644 \
+	contrib/systemd/conslet.socket \
+		$(SHAREDIR)/systemd/conslet.socket			644 \
+	contrib/systemd/conslet@.service \
+		$(SHAREDIR)/systemd/conslet@.service			644 \
+	contrib/systemd/conslet-generator \
+		$(SHAREDIR)/systemd/conslet-generator			755 \
+	contrib/systemd/ports.sample \
+		$(SHAREDIR)/systemd/ports.sample			644 \
+	contrib/logrotate/conslog \
+		$(SHAREDIR)/logrotate.d/conslog				644 \
+	contrib/systemd/conslet-web.service \
+		$(SHAREDIR)/systemd/conslet-web.service			644
 FILES_all =	$(FILES_FreeBSD) $(FILES_Linux)
 PLATFORM_FILES = $(FILES_common) $(FILES_$(PLATFORM))
 
@@ -252,7 +270,7 @@ FUZZSRCS =	tests/fuzz/stubs.c src/command.c src/comport.c src/ctl.c \
 		src/escape.c src/msg.c src/session.c src/signals.c src/telnet.c
 
 fuzz:
-	@sh tests/deps.sh fuzz
+	@sh contrib/quickstart/deps.sh fuzz
 	@FUZZCC='$(FUZZCC)' FUZZTIME='$(FUZZTIME)' FUZZFLAGS='$(FUZZFLAGS)' \
 	    FUZZSRCS='$(FUZZSRCS)' FUZZLIBS='$(BSD_LIBS)' sh tests/fuzz/run.sh
 
@@ -262,7 +280,7 @@ fuzz:
 VGCFLAGS ?=	-O1 -g
 
 valgrind:
-	@sh tests/deps.sh valgrind
+	@sh contrib/quickstart/deps.sh valgrind
 	@$(MAKE) clean
 	@$(MAKE) all $(TESTPROGS) CFLAGS='$(VGCFLAGS)' SANITIZE=
 	bats tests/valgrind
@@ -319,7 +337,7 @@ bench/throughput.o: bench/throughput.c
 	$(CC) $(BENCH_CFLAGS) -c bench/throughput.c -o $@
 
 bench:
-	@sh tests/deps.sh bench
+	@sh contrib/quickstart/deps.sh bench
 	@$(MAKE) all bench/bench
 	bench/bench -b src -m $(BENCH_MIB) -r $(BENCH_REPS) -k $(BENCH_KEYS) \
 	    -c $(BENCH_CONNECTS) -f $(BENCH_FANMIB) $(BENCH_RELAYS)

@@ -1,21 +1,24 @@
 #!/usr/bin/env bats
-# RFC 2217 (-t -p) beyond the settings: the modem state as clients expect
-# it (told unasked, on change and when polled), the client pyserial with
-# and without polling, with and without a logger, a read-only client told
-# why it is refused, and what a client did to the line (BREAK, DTR, RTS)
-# undone when it goes.
+# RFC 2217 (-t -p), src/comport.c: COM-PORT-OPTION agreed only where it
+# may be, each command answered with what the device keeps, the modem
+# state as clients expect it (told unasked, on change and when polled),
+# pyserial with and without polling, with and without a logger, notices
+# and log notes of what a client changed (none in an -E client's stream),
+# a read-only client told why it is refused, what a client did to the
+# line (BREAK, DTR, RTS) undone when it goes, hostile subnegotiations,
+# and C-Kermit watching the carrier.
 #
-# A pty has no modem lines: tests/modemshim.so gives it some. The test
-# writes CD, RI, DSR and CTS into $T/lines (TIOCM_* bits, decimal);
+# A pty has no modem lines: tests/tools/modemshim.so gives it some. The
+# test writes CD, RI, DSR and CTS into $T/lines (TIOCM_* bits, decimal);
 # conslet's DTR, RTS and BREAK land in $T/out as words.
 
 # shellcheck disable=SC2154
 # (PORT_w, PORT_v and PORT_f are set by serve_as.)
 
 setup() {
-	load helpers
-	load logger
-	load telnet
+	load lib/helpers
+	load lib/conslog
+	load lib/telnet
 	common_setup
 	echo ' dtr rts' >"$T/out"	# as a serial port is after open
 	set_lines 0
@@ -37,9 +40,7 @@ set_lines() {
 # port that the conslets of serve_lines see (the same device numbers, so
 # the same lock names).
 start_serial_logger() {
-	LD_PRELOAD=$TOP/tests/serialshim.so \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-	    start_logger "$@"
+	with_shims serialshim start_logger "$@"
 }
 
 # serve_lines [serve_as ID] ARGS...: conslet ARGS under tcpserver on a
@@ -52,9 +53,7 @@ serve_lines() {
 	fi
 	# shellcheck disable=SC2086
 	MODEM_LINES=$T/lines MODEM_OUT=$T/out \
-	    LD_PRELOAD="$TOP/tests/modemshim.so $TOP/tests/serialshim.so" \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-	    $how "$@"
+	    with_shims "modemshim serialshim" $how "$@"
 }
 
 # _out_is WORDS: the lines conslet drives are WORDS (" dtr rts break").
@@ -83,14 +82,13 @@ _woke() {
 # pyserial_lines [logger] [URL OPTIONS]: pyserial's rfc2217:// reads CD,
 # RI, DSR and CTS right at once, and sees each change within the deadline.
 pyserial_lines() {
-	local with=$1 opts=$2 py
-	py=$(pyserial_python) || skip "pyserial (python3-serial) is not installed"
+	local with=$1 opts=$2
+	need_pyserial
 	set_lines $((CD | CTS))
 	start_guest pbx
 	[ "$with" != logger ] || start_serial_logger pbx
 	serve_lines -t -p pbx
-	run env WAIT_TIMEOUT="$WAIT_TIMEOUT" timeout 120 "$py" - "$PORT" \
-	    "$T/lines" "$opts" 3>&- <<'EOF'
+	run py_run "$PORT" "$T/lines" "$opts" <<'EOF'
 import logging, os, sys, time
 import serial
 
@@ -143,6 +141,286 @@ EOF
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ $output == *ok ]]
+}
+
+# --- Agreeing to RFC 2217 ----------------------------------------------------
+
+@test "-t -p: COM-PORT-OPTION is agreed both ways, once" {
+	session pbx -t -p
+	wait_file_size "$T/c.recv" 15
+	send_bytes c '\377\373\054\377\375\054\377\373\054\377\375\054'
+	recv_sync c
+	between "$T/c.recv" 15 >"$T/got"
+	# DO, the modem state once it is agreed (a pty: no line up), WILL
+	bytes "$T/expected" '\377\375\054\377\372\054\153\000\377\360\377\373\054'
+	assert_same_bytes "$T/expected" "$T/got"
+}
+
+@test "-t without -p: COM-PORT-OPTION is refused, its commands are ignored" {
+	session pbx -t
+	wait_file_size "$T/c.recv" 15
+	speed=$(stty -F "$GUEST_TTY" speed)
+	# WILL/DO COM-PORT, then SET-BAUDRATE 115200 all the same
+	send_bytes c '\377\373\054\377\375\054\377\372\054\001\000\001\302\000\377\360'
+	recv_sync c
+	between "$T/c.recv" 15 >"$T/got"
+	bytes "$T/expected" '\377\376\054\377\374\054'
+	assert_same_bytes "$T/expected" "$T/got"
+	[ "$(stty -F "$GUEST_TTY" speed)" = "$speed" ]
+}
+
+@test "-t -p -r: a viewer is refused COM-PORT-OPTION" {
+	start_guest pbx
+	start_logger pbx
+	serve_as v -t -p -r pbx
+	client_start v "$PORT_v"
+	wait_file_size "$T/v.recv" 15
+	send_bytes v '\377\373\054\377\375\054'
+	recv_sync v
+	run python3 -c 'import sys; d = open(sys.argv[1], "rb").read()
+sys.exit(0 if b"\xff\xfe\x2c" in d and b"\xff\xfc\x2c" in d else 1)' "$T/v.recv"
+	[ "$status" -eq 0 ]
+	run python3 -c 'import sys; d = open(sys.argv[1], "rb").read()
+sys.exit(1 if b"\xff\xfd\x2c" in d or b"\xff\xfb\x2c" in d else 0)' "$T/v.recv"
+	[ "$status" -eq 0 ]
+}
+
+@test "-t -p: a client that is read-only because another writes is refused COM-PORT-OPTION" {
+	start_guest pbx
+	start_logger pbx
+	serve -t -p pbx
+	client_start w "$PORT"
+	wait_file_size "$T/w.recv" 15
+	wait_who pbx 1
+	client_start c "$PORT"
+	wait_file_contains "$T/c.recv" "read-only:"
+	speed=$(stty -F "$GUEST_TTY" speed)
+	send_bytes c '\377\373\054\377\375\054\377\372\054\001\000\001\302\000\377\360'
+	recv_sync c
+	run python3 -c 'import sys; d = open(sys.argv[1], "rb").read()
+sys.exit(0 if b"\xff\xfe\x2c" in d and b"\xff\xfc\x2c" in d and
+    b"\xff\xfa" not in d else 1)' "$T/c.recv"
+	[ "$status" -eq 0 ]
+	[ "$(stty -F "$GUEST_TTY" speed)" = "$speed" ]
+}
+
+@test "pyserial cannot open rfc2217:// on a -t port without -p" {
+	need_pyserial
+	start_guest pbx
+	serve -t pbx
+	run py_run "$PORT" <<'EOF'
+import sys
+import serial
+try:
+    serial.serial_for_url("rfc2217://127.0.0.1:%s" % sys.argv[1],
+                          baudrate=9600, timeout=2)
+except serial.SerialException as e:
+    print("refused:", e)
+    sys.exit(3)
+sys.exit("opened")
+EOF
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ $output == *RFC2217* ]]
+}
+
+# --- The settings, as the device keeps them ----------------------------------
+
+@test "-t -p: each RFC 2217 command is answered with code + 100 and the value in effect" {
+	session pbx -t -p
+	wait_file_size "$T/c.recv" 15
+	send_bytes c '\377\373\054'
+	recv_sync c
+	off=$(_file_size "$T/c.recv")
+	tn_python - "$PORT" "$T/c.recv" "$off" "$T/c.in" "$GUEST_TTY" <<'EOF'
+import os, struct, subprocess, sys, time
+recv, off, fifo, tty = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+IAC, SB, SE = 255, 250, 240
+
+def sb(*body):
+    b = bytes([44]) + bytes(body)
+    return bytes([IAC, SB]) + b.replace(b"\xff", b"\xff\xff") + bytes([IAC, SE])
+
+def answers():
+    """The COM-PORT subnegotiations received after off: [(code, value)]."""
+    d = open(recv, "rb").read()[off:]
+    out, i = [], 0
+    while True:
+        i = d.find(bytes([IAC, SB, 44]), i)
+        if i < 0:
+            return out
+        j = d.find(bytes([IAC, SE]), i)
+        if j < 0:
+            return out
+        v = d[i + 3:j].replace(b"\xff\xff", b"\xff")
+        out.append((v[0], v[1:]))
+        i = j + 2
+
+def ask(*body):
+    n = len(answers())
+    with open(fifo, "wb") as f:
+        f.write(sb(*body))
+    end = time.monotonic() + 10
+    while time.monotonic() < end:
+        a = answers()
+        if len(a) > n:
+            return a[n:]
+        time.sleep(0.01)
+    sys.exit("no answer to %r" % (body,))
+
+def stty():
+    return subprocess.run(["stty", "-F", tty, "-a"], check=True,
+                          capture_output=True, text=True).stdout.split()
+
+def check(body, code, value, also=None):
+    got = ask(*body)
+    if got[0] != (code, bytes(value)):
+        sys.exit("%r: expected %r, got %r" % (body, (code, bytes(value)), got))
+    print("%r -> %r" % (body, got))
+    return got
+
+check((0,), 100, b"conslet pbx")                     # SIGNATURE
+check((1, 0, 1, 0xc2, 0), 101, (0, 1, 0xc2, 0))       # 115200
+assert "115200" in stty()
+check((1, 0, 0, 0, 0), 101, (0, 1, 0xc2, 0))         # query
+check((1, 0, 0, 0x25, 0x80), 101, (0, 0, 0x25, 0x80))  # 9600
+assert "9600" in stty()
+check((1, 0, 0, 0, 7), 101, (0, 0, 0x25, 0x80))       # 7 bit/s: no such speed
+check((2, 0), 102, (8,))                              # DATASIZE query
+check((2, 7), 102, (8,))                              # a pty keeps CS8
+check((3, 0), 103, (1,))                              # PARITY query: none
+check((3, 3), 103, (1,))                              # even: a pty keeps none
+check((3, 4), 103, (1,))                              # mark: unsupported
+check((3, 5), 103, (1,))                              # space: unsupported
+check((4, 2), 104, (2,))                              # STOPSIZE 2
+assert "cstopb" in stty()
+check((4, 3), 104, (2,))                              # 1.5: unsupported
+check((4, 0), 104, (2,))                              # query
+check((4, 1), 104, (1,))
+assert "-cstopb" in stty()
+check((5, 0), 105, (1,))                              # flow query: none
+check((5, 2), 105, (2,))                              # XON/XOFF
+assert "ixon" in stty()
+check((5, 3), 105, (3,))                              # hardware
+assert "crtscts" in stty()
+check((5, 1), 105, (1,))
+assert "-crtscts" in stty() and "-ixon" in stty()
+check((5, 4), 105, (6,))                              # BREAK query: off
+check((5, 7), 105, (8,))                              # DTR query
+check((5, 10), 105, (11,))                            # RTS query
+check((6,), 106, (0,))                                # line state poll
+check((7,), 107, (0,))                                # modem state poll: none
+check((10, 0x40), 110, (0x40,))                       # SET-LINESTATE-MASK
+# SET-MODEMSTATE-MASK: the mask, then NOTIFY-MODEMSTATE (a pty: no lines)
+got = ask(11, 0xff)
+if got[0] != (111, b"\xff"):
+    sys.exit("SET-MODEMSTATE-MASK: %r" % (got,))
+print("(11, 255) -> %r" % (got,))
+check((12, 1), 112, (1,))                             # PURGE receive
+check((12, 2), 112, (2,))                             # PURGE transmit
+check((12, 3), 112, (3,))                             # PURGE both
+print("ok")
+EOF
+}
+
+# pyserial's rfc2217:// against a pty.
+@test "pyserial (rfc2217://): speed and stop bits reach the device, 8N1 is what a pty keeps, BREAK, 256 bytes both ways" {
+	require strace
+	need_pyserial
+	start_guest pbx -e
+	# LeakSanitizer cannot work under ptrace: no leak check there; the
+	# shim shows the pty as a serial port, which holds a BREAK
+	CONSLET=$(command -v strace) \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
+	    with_shims serialshim start_tcpserver -f -qq -o "$T/trace" \
+	    -e trace=ioctl "$TOP/src/conslet" -C "$T/consoles" -R "$T/run" \
+	    "${UUCP_OPTS[@]}" -t -p pbx
+	run py_run "$PORT" "$GUEST_TTY" <<'EOF'
+import subprocess, sys, time
+import serial
+
+port, tty = sys.argv[1], sys.argv[2]
+
+def stty():
+    return subprocess.run(["stty", "-F", tty, "-a"], check=True,
+                          capture_output=True, text=True).stdout
+
+def expect_in(what, text):
+    if what not in text.split():
+        sys.exit("expected %r in stty -a of %s:\n%s" % (what, tty, text))
+    print("device has", what)
+
+# No URL options: against a pty conslet answers every request pyserial
+# makes on its own (speed, 8N1, no flow control, DTR and RTS on, the
+# purges) with the value asked for, so the default strict checking of
+# the answers holds. ign_set_control would be needed where an answer to
+# SET-CONTROL differs from the request (turning DTR or RTS off on a pty,
+# which has no modem lines and is answered "on"); none is made here.
+ser = serial.serial_for_url("rfc2217://127.0.0.1:%s" % port,
+                            baudrate=9600, timeout=5)
+expect_in("9600", stty())
+ser.baudrate = 115200
+expect_in("115200", stty())
+ser.stopbits = serial.STOPBITS_TWO
+expect_in("cstopb", stty())
+ser.stopbits = serial.STOPBITS_ONE
+expect_in("-cstopb", stty())
+
+# A Linux pty keeps 8 data bits and no parity whatever is asked
+# (pty_set_termios): conslet answers the truth, pyserial calls that a
+# rejection, and the device is unchanged.
+for attr, value in (("bytesize", serial.SEVENBITS),
+                    ("parity", serial.PARITY_EVEN)):
+    try:
+        setattr(ser, attr, value)
+    except (ValueError, serial.SerialException) as e:
+        print("%s %s refused as it should be: %s" % (attr, value, e))
+    else:
+        sys.exit("%s %s: the pty cannot, yet it was accepted" % (attr, value))
+    # back to 8N1 in pyserial's own state: through the setters it would
+    # send the refused value again with the next change
+    ser._bytesize, ser._parity = serial.EIGHTBITS, serial.PARITY_NONE
+text = stty()
+expect_in("cs8", text)
+expect_in("-parenb", text)
+
+ser.send_break(0.25)
+
+data = bytes(range(256))
+ser.reset_input_buffer()
+ser.write(data)
+got = ser.read(256)
+if got != data:
+    sys.exit("echoed back %d bytes, not the 256 written: %r" % (len(got), got))
+ser.close()
+print("ok")
+EOF
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# the BREAK was held and let go on the device
+	grep -E 'ioctl\([0-9]+, TIOCSBRK' "$T/trace"
+	grep -E 'ioctl\([0-9]+, TIOCCBRK' "$T/trace"
+	all_bytes "$T/all"
+	assert_same_bytes "$T/all" "$T/pbx.rec"
+}
+
+@test "on a Linux pty an RFC 2217 BREAK (pyserial send_break) reaches the guest as CR ~ ^B" {
+	need_pyserial
+	start_guest pbx
+	serve -t -p pbx
+	run py_run "$PORT" <<'EOF'
+import sys
+import serial
+ser = serial.serial_for_url(
+    "rfc2217://127.0.0.1:%s?ign_set_control" % sys.argv[1],
+    baudrate=115200, timeout=1)
+ser.send_break(0.1)
+ser.close()
+EOF
+	echo "$output"
+	[ "$status" -eq 0 ]
+	guest_got pbx '\r~\002'
+	grep -q "BREAK sent as CR ~ ^B by" "$SERVER_ERR"
 }
 
 # --- The modem state on the wire --------------------------------------------
@@ -274,21 +552,22 @@ EOF
 }
 
 @test "pyserial on a pty, with and without ?poll_modem: the lines read as down, no error" {
-	py=$(pyserial_python) || skip "pyserial (python3-serial) is not installed"
+	need_pyserial
 	start_guest pbx
 	serve -t -p pbx
-	run env WAIT_TIMEOUT="$WAIT_TIMEOUT" timeout 120 "$py" - "$PORT" 3>&- <<'EOF'
+	run py_run "$PORT" <<'EOF'
 import sys, time
 import serial
 for opts in ("", "?poll_modem"):
-    # the last session holds the console while it lingers (half a second)
+    # the last session holds the console while it lingers (half a second):
+    # refused, or the connection closed under pyserial's first write
     for tries in range(30):
         try:
             ser = serial.serial_for_url("rfc2217://127.0.0.1:%s%s" %
                                         (sys.argv[1], opts),
                                         baudrate=115200, timeout=1)
             break
-        except serial.SerialException:
+        except (serial.SerialException, OSError):
             time.sleep(0.1)
     got = (ser.cts, ser.dsr, ser.ri, ser.cd)
     ser.close()
@@ -300,6 +579,147 @@ EOF
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ $output == *ok ]]
+}
+
+# --- Notices and notes -------------------------------------------------------
+
+@test "with a logger: a BREAK and a speed change are noted in the log, with who, and the viewers are told" {
+	start_guest pbx
+	start_logger pbx
+	serve_as w -t -p pbx
+	serve_as v -r pbx
+	client_start v "$PORT_v"
+	wait_who pbx 1
+	client_start c "$PORT_w"
+	wait_who pbx 2
+	wait_file_size "$T/c.recv" 15
+	peer=$(peer_of c)
+	# COM-PORT, IAC BRK, SET-BAUDRATE 115200
+	send_bytes c '\377\373\054\377\363\377\372\054\001\000\001\302\000\377\360'
+	wait_file_contains "$T/c.recv" "[conslet: BREAK sent as CR ~ ^B]"
+	wait_file_contains "$LOGGER_LOG" "115200"
+	wait_file_contains "$T/v.recv" "115200"
+	grep -a -E "\[conslog: .*BREAK.*$(re_quote "$peer").*\]\$" "$LOGGER_LOG"
+	grep -a -E "\[conslog: .*115200.*$(re_quote "$peer").*\]\$" "$LOGGER_LOG"
+	grep -a -E "^\[conslet: .*BREAK.*\]"$'\r'"\$" "$T/v.recv"
+	grep -a -E "^\[conslet: .*115200.*\]"$'\r'"\$" "$T/v.recv"
+}
+
+# The pyserial session of the notice tests: open at 9600, set the speed to
+# 115200, set it again, the stop bits to 2 and back (each a whole
+# reconfiguration: pyserial sends every setting again), a BREAK, a viewer
+# that joins and leaves, a line from the guest; then 256 bytes echoed.
+# Everything read goes to $T/py.read. BASE: how many others are attached.
+_pyserial_session() {
+	py_run "$PORT_w" "$PORT_v" "$T/run/pbx.who" "$T/pbx.out" \
+	    "$T/py.read" "${1:-0}" <<'EOF'
+import os, socket, sys, time
+import serial
+
+port, vport, who, guest, out = sys.argv[1:6]
+base = int(sys.argv[6])
+limit = float(os.environ["WAIT_TIMEOUT"])
+got = bytearray()
+
+def attached():
+    try:
+        return sum(1 for l in open(who) if l.strip())
+    except OSError:
+        return 0
+
+def wait(what, cond):
+    end = time.monotonic() + limit
+    while not cond():
+        if time.monotonic() > end:
+            sys.exit("gave up waiting for " + what)
+        time.sleep(0.01)
+
+def read_until(marker):
+    end = time.monotonic() + limit
+    while marker not in got:
+        if time.monotonic() > end:
+            sys.exit("no %r in what was read: %r" % (marker, bytes(got[-300:])))
+        got.extend(ser.read(ser.in_waiting or 1))
+
+# ign_set_control: a pty cannot hold a BREAK; it is sent as CR ~ ^B and
+# the line is answered not in BREAK, which pyserial would call a refusal
+ser = serial.serial_for_url("rfc2217://127.0.0.1:%s?ign_set_control" % port,
+                            baudrate=9600, timeout=0.2)
+ser.baudrate = 115200
+ser.baudrate = 115200
+ser.stopbits = serial.STOPBITS_TWO
+ser.stopbits = serial.STOPBITS_ONE
+ser.send_break(0.1)
+v = socket.create_connection(("127.0.0.1", int(vport)))
+wait("the viewer to attach", lambda: attached() == base + 2)
+v.close()
+wait("the viewer to leave", lambda: attached() == base + 1)
+# notices are due where they were made: all are before this line
+with open(guest, "wb") as g:
+    g.write(b"guest line after all that\r\n")
+read_until(b"guest line after all that\r\n")
+data = bytes(range(256))
+ser.write(data)
+n = len(got)
+read_until(data)
+ser.close()
+open(out, "wb").write(got)
+print("read %d bytes" % len(got))
+EOF
+}
+
+@test "pyserial through conslog on a -t -p -E port reads not one notice byte; the log keeps its notes, one per change" {
+	need_pyserial
+	start_guest pbx -e
+	start_logger pbx
+	serve_as w -t -p -E pbx
+	serve_as v -r pbx
+	run _pyserial_session
+	echo "$output"
+	[ "$status" -eq 0 ]
+	echo "pyserial read:"
+	od -c "$T/py.read" | head -n 20
+	lacks "$T/py.read" 'conslet'
+	lacks "$T/py.read" '[conslog'
+	# what it read is the guest's: a line, the echo of CR ~ ^B, the data
+	grep -a -q -F "guest line after all that" "$T/py.read"
+	cat "$LOGGER_LOG"
+	# the log has each change once: settings that did not change are
+	# not noted, however often pyserial sends them
+	[ "$(count_of "$LOGGER_LOG" "speed 115200 by")" -eq 1 ]
+	[ "$(count_of "$LOGGER_LOG" "stop bits 2 by")" -eq 1 ]
+	[ "$(count_of "$LOGGER_LOG" "stop bits 1 by")" -eq 1 ]
+	[ "$(count_of "$LOGGER_LOG" "data bits")" -eq 0 ]
+	[ "$(count_of "$LOGGER_LOG" "parity")" -eq 0 ]
+	[ "$(count_of "$LOGGER_LOG" "flow control")" -eq 0 ]
+	grep -a -q -F "BREAK sent as CR ~ ^B by" "$LOGGER_LOG"
+}
+
+@test "-t -p without -E: pyserial's own changes are answered in the protocol, not in its stream; a viewer hears of them" {
+	need_pyserial
+	start_guest pbx -e
+	start_logger pbx
+	serve_as w -t -p pbx
+	serve_as v -r pbx
+	serve_as q -r pbx
+	client_start watch "$PORT_q"
+	wait_who pbx 1
+	run _pyserial_session 1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	od -c "$T/py.read" | head -n 20
+	# its own: none; the viewer's join and leave: told (no -E)
+	lacks "$T/py.read" 'speed'
+	lacks "$T/py.read" 'stop bits'
+	lacks "$T/py.read" 'BREAK'
+	lacks "$T/py.read" " by 127.0.0.1:"
+	grep -a -q -F ' joined (read-only)]' "$T/py.read"
+	# a person watching hears of each change, once
+	wait_file_contains "$T/watch.recv" "guest line after all that"
+	cat "$T/watch.recv"
+	[ "$(count_of "$T/watch.recv" "speed 115200 by")" -eq 1 ]
+	[ "$(count_of "$T/watch.recv" "stop bits 2 by")" -eq 1 ]
+	[ "$(count_of "$T/watch.recv" "data bits")" -eq 0 ]
 }
 
 # --- A refused client is told why -------------------------------------------
@@ -394,6 +814,35 @@ HOLD='\377\373\054\377\372\054\005\005\377\360\377\372\054\005\011\377\360\377\3
 	recv_sync w
 	[ "$(grep -a -c -F "RFC 2217 port control is refused" "$T/w.recv")" -eq 1 ]
 	_out_is " dtr rts"
+}
+
+# --- Hostile input -----------------------------------------------------------
+
+@test "-t -p: an endless subnegotiation (1 MiB before IAC SE) is dropped whole, the session goes on" {
+	session pbx -t -p
+	pid=$(session_pid)
+	wait_file_size "$T/c.recv" 15
+	send_bytes c '\377\373\054'
+	recv_sync c
+	off=$(_file_size "$T/c.recv")
+	hwm=$(sed -n 's/^VmHWM: *\([0-9]*\) kB/\1/p' "/proc/$pid/status")
+	python3 - "$T/sb" <<'EOF'
+import os, sys
+# IAC SB COM-PORT SET-BAUDRATE, then 1 MiB without an IAC, then IAC SE
+body = bytes(b for b in os.urandom(1 << 21) if b != 0xff)[:1 << 20]
+open(sys.argv[1], "wb").write(b"\xff\xfa\x2c\x01" + body + b"\xff\xf0")
+EOF
+	client_send_file c "$T/sb"
+	send_bytes c 'hello\r'
+	guest_got pbx 'hello\r'
+	recv_sync c
+	_alive "$pid"
+	# no answer to it: nothing but the notice came
+	between "$T/c.recv" "$off" >"$T/got"
+	[ ! -s "$T/got" ]
+	now=$(sed -n 's/^VmHWM: *\([0-9]*\) kB/\1/p' "/proc/$pid/status")
+	echo "VmHWM before ${hwm} kB, after ${now} kB"
+	[ $((now - hwm)) -lt 4096 ]
 }
 
 # --- C-Kermit watches the carrier ---------------------------------------------

@@ -18,8 +18,8 @@
 # on purpose.)
 
 setup() {
-	load helpers
-	load logger
+	load lib/helpers
+	load lib/conslog
 	common_setup
 	GEN=$TOP/contrib/conserver/conslet-cf
 }

@@ -13,8 +13,8 @@
 # shellcheck disable=SC2154
 
 setup() {
-	load helpers
-	load logger
+	load lib/helpers
+	load lib/conslog
 	common_setup
 	require python3 flock
 	SEED=${ENDURANCE_SEED:-$RANDOM}
@@ -25,10 +25,10 @@ teardown() {
 	common_teardown
 }
 
-# endure SUBCOMMAND ARGS...: the clients of tests/endurance.py.
+# endure SUBCOMMAND ARGS...: the clients of tests/tools/endurance.py.
 endure() {
-	env T="$T" WAIT_TIMEOUT="$WAIT_TIMEOUT" python3 "$TOP/tests/endurance.py" \
-	    "$@" 3>&-
+	env T="$T" WAIT_TIMEOUT="$WAIT_TIMEOUT" \
+	    python3 "$TOP/tests/tools/endurance.py" "$@" 3>&-
 }
 
 # all_ended PIDFILE: every pid listed in the file is gone.
@@ -224,7 +224,7 @@ hog() {
 	local id=$1
 	shift
 	_spawn "$T/$id.out" "$T/$id.err" env T="$T" python3 \
-	    "$TOP/tests/endurance.py" hog --port "$PORT" \
+	    "$TOP/tests/tools/endurance.py" hog --port "$PORT" \
 	    --port-out "$T/$id.port" --sent-out "$T/$id.sent" \
 	    --go "$T/$id.go" --recv "$T/$id.recv" "$@"
 	wait_for test -s "$T/$id.port"

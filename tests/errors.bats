@@ -4,7 +4,7 @@
 # and its documented exit status, and leaves nothing behind.
 
 setup() {
-	load helpers
+	load lib/helpers
 	common_setup
 }
 

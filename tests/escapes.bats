@@ -3,19 +3,12 @@
 # across reads; BREAK and its CR ~ ^B fallback; hostile input.
 
 setup() {
-	load helpers
+	load lib/helpers
 	common_setup
 }
 
 teardown() {
 	common_teardown
-}
-
-# rec_is NAME BYTES: the guest received exactly BYTES (printf format).
-rec_is() {
-	printf "$2" >"$T/expected"
-	wait_file_size "$T/$1.rec" "$(_file_size "$T/expected")"
-	assert_same_bytes "$T/expected" "$T/$1.rec"
 }
 
 @test "~. disconnects; what was typed before it reaches the guest" {
@@ -24,25 +17,25 @@ rec_is() {
 	wait_file_contains "$T/c.recv" "[conslet: disconnected]"$'\r\n'
 	[ "$(session_status)" = 0 ]
 	client_wait_eof c
-	rec_is pbx 'ls\r'
+	guest_got pbx 'ls\r'
 }
 
 @test "~~ sends one ~, and any other ~x passes through as both bytes" {
 	session pbx
 	client_send c $'\r~~a\r~x\n~\002'
-	rec_is pbx '\r~a\r~x\n~\002'
+	guest_got pbx '\r~a\r~x\n~\002'
 }
 
 @test "FreeBSD's alternate break CR ~ ^B reaches the guest unchanged" {
 	session pbx
 	client_send c $'\r~\002'
-	rec_is pbx '\r~\002'
+	guest_got pbx '\r~\002'
 }
 
 @test "the escape character is plain inside a line" {
 	session pbx
 	client_send c $'a~.b~?c\r'
-	rec_is pbx 'a~.b~?c\r'
+	guest_got pbx 'a~.b~?c\r'
 	_alive "$(session_pid)"
 	run grep -c -F "[conslet:" "$T/c.recv"
 	[ "$output" = 0 ]
@@ -54,7 +47,7 @@ rec_is() {
 	wait_file_contains "$T/c.recv" "(you)]"
 	client_send c $'x\n~.'
 	wait_file_contains "$T/c.recv" "[conslet: disconnected]"
-	rec_is pbx 'x\n'
+	guest_got pbx 'x\n'
 }
 
 @test "escapes split across reads still work" {
@@ -67,7 +60,7 @@ rec_is() {
 	wait_file_size "$T/pbx.rec" 7
 	client_send c '.'
 	wait_file_contains "$T/c.recv" "[conslet: disconnected]"
-	rec_is pbx 'one\r~x\r'
+	guest_got pbx 'one\r~x\r'
 }
 
 @test "~w names the writer: address, pid, since when" {
@@ -101,13 +94,13 @@ rec_is() {
 	wait_file_contains "$T/c.recv" "[conslet: ^]^]  send the escape character]"
 	client_send c $'\r\035\035\r\035.'
 	wait_file_contains "$T/c.recv" "[conslet: disconnected]"
-	rec_is pbx '~.\r\r\035\r'
+	guest_got pbx '~.\r\r\035\r'
 }
 
 @test "-E turns escapes off" {
 	session pbx -E
 	client_send c $'~.\r~?\r~~'
-	rec_is pbx '~.\r~?\r~~'
+	guest_got pbx '~.\r~?\r~~'
 	_alive "$(session_pid)"
 	[ ! -s "$T/c.recv" ]
 }
@@ -117,41 +110,36 @@ rec_is() {
 	start_guest pbx
 	# LeakSanitizer cannot work under ptrace: no leak check here; the
 	# shim shows the pty as a serial port
-	LD_PRELOAD=$TOP/tests/serialshim.so \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0:verify_asan_link_order=0" \
-	    CONSLET=$(command -v strace) start_tcpserver -f -qq -o "$T/trace" \
+	CONSLET=$(command -v strace) \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
+	    with_shims serialshim start_tcpserver -f -qq -o "$T/trace" \
 	    -e trace=ioctl "$TOP/src/conslet" -C "$T/consoles" -R "$T/run" \
 	    "${UUCP_OPTS[@]}" pbx
 	client_start c "$PORT"
 	client_send c $'\r~B'
 	wait_file_contains "$T/c.recv" "[conslet: BREAK sent]"$'\r\n'
 	grep -E 'ioctl\([0-9]+, TCSBRK' "$T/trace"
-	rec_is pbx '\r'
+	guest_got pbx '\r'
 }
 
 @test "-A sends CR ~ ^B instead of a BREAK" {
 	start_guest pbx
-	NOBREAK_LOG=$T/breaks LD_PRELOAD=$TOP/tests/nobreak.so \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-	    serve -A pbx
+	serve_nobreak -A pbx
 	client_start c "$PORT"
 	client_send c $'\r~B'
 	wait_file_contains "$T/c.recv" "[conslet: BREAK sent as CR ~ ^B]"$'\r\n'
-	rec_is pbx '\r\r~\002'
+	guest_got pbx '\r\r~\002'
 	[ ! -e "$T/breaks" ]
 }
 
 @test "where the device cannot break (ENOTTY, as on nmdm), CR ~ ^B is sent" {
 	start_guest pbx
-	# a serial port (the shim) whose tcsendbreak fails as nmdm's does
-	NOBREAK_LOG=$T/breaks \
-	    LD_PRELOAD="$TOP/tests/serialshim.so $TOP/tests/nobreak.so" \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-	    serve pbx
+	# a serial port whose tcsendbreak fails as nmdm's does
+	serve_nobreak -s pbx
 	client_start c "$PORT"
 	client_send c $'\r~B'
 	wait_file_contains "$T/c.recv" "[conslet: BREAK sent as CR ~ ^B]"$'\r\n'
-	rec_is pbx '\r\r~\002'
+	guest_got pbx '\r\r~\002'
 	grep -q -x tcsendbreak "$T/breaks"
 }
 

@@ -3,12 +3,12 @@
 # stand-in programs where conslet would be served.
 
 # shellcheck disable=SC2016
-load helpers
+load lib/helpers
 
 setup() {
 	common_setup
 	[ -x "$FAKEGUEST" ] || cc -Wall -Wextra -O2 -o "$FAKEGUEST" \
-	    "$TOP/tests/fakeguest.c"
+	    "$TOP/tests/tools/fakeguest.c"
 }
 
 teardown() {

@@ -7,8 +7,8 @@
 # (sh -c and python3 -c scripts are single-quoted on purpose.)
 
 setup() {
-	load helpers
-	load logger
+	load lib/helpers
+	load lib/conslog
 	common_setup
 }
 
@@ -21,15 +21,15 @@ elapsed_ms() {
 	echo $((($(_now_us) - $1) / 1000))
 }
 
-# pty_client ID CMD...: run CMD on a terminal of its own (tests/ptyclient.py),
-# typed into through $T/ID.in, output in $T/ID.recv; sets PTY_PID (the
-# client) and CMD_PID (the command).
+# pty_client ID CMD...: run CMD on a terminal of its own
+# (tests/tools/ptyclient.py), typed into through $T/ID.in, output in
+# $T/ID.recv; sets PTY_PID (the client) and CMD_PID (the command).
 pty_client() {
 	local id=$1
 	shift
 	require python3
 	mkfifo "$T/$id.in" || return 1
-	_spawn "$T/$id.out" "$T/$id.err" python3 "$TOP/tests/ptyclient.py" \
+	_spawn "$T/$id.out" "$T/$id.err" python3 "$TOP/tests/tools/ptyclient.py" \
 	    "$T/$id.in" "$T/$id.recv" "$T/$id.pid" "$@"
 	PTY_PID=$SPAWN_PID
 	wait_for test -s "$T/$id.pid" || return 1
@@ -111,7 +111,7 @@ guest_flood() {
 	[[ $output == *uname* ]]
 	[ "$(session_status)" = 0 ]
 	wait_file_size "$T/pbx.rec" 6
-	rec_is pbx 'uname\r'
+	guest_got pbx 'uname\r'
 }
 
 @test "half-close: a command piped into socat gets the guest's answer" {

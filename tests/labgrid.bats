@@ -9,8 +9,8 @@
 # (PORT_r and PORT_t are set by serve_as.)
 
 setup() {
-	load helpers
-	load logger
+	load lib/helpers
+	load lib/conslog
 	common_setup
 	PY=/usr/bin/python3
 	"$PY" -c 'import labgrid' 2>/dev/null ||

@@ -3,7 +3,7 @@
 # nothing stale after the holder leaves or is killed; conslet -l.
 
 setup() {
-	load helpers
+	load lib/helpers
 	common_setup
 }
 

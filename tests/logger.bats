@@ -8,8 +8,8 @@
 # shellcheck disable=SC2154
 
 setup() {
-	load helpers
-	load logger
+	load lib/helpers
+	load lib/conslog
 	common_setup
 }
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bats
-# Log rotation on Linux: the real logrotate(8) on logrotate.d/conslog,
+# Log rotation on Linux: the real logrotate(8) on contrib/logrotate/conslog,
 # with a real conslog writing the log while the guest prints.
 
 setup() {
-	load helpers
-	load logger
+	load lib/helpers
+	load lib/conslog
 	common_setup
 	LOGROTATE=${LOGROTATE:-/usr/sbin/logrotate}
 	[ -x "$LOGROTATE" ] || skip "$LOGROTATE is not installed"
@@ -14,17 +14,17 @@ teardown() {
 	common_teardown
 }
 
-# rotate_conf: logrotate.d/conslog as $T/logrotate.conf, for the test's
+# rotate_conf: contrib/logrotate/conslog as $T/logrotate.conf, for the test's
 # log directory and logger.  The real postrotate asks systemd to send
 # SIGHUP to the main process of every conslog@ unit; there is no systemd
 # to ask here, so it sends SIGHUP to the test's conslog by its pid.
 rotate_conf() {
 	sed -e "s|^/var/log/conslet/\*\.log {\$|$T/log/*.log {|" \
 	    -e "s|^\([[:space:]]*\)systemctl kill --kill-who=main -s HUP 'conslog@\*\.service' .*\$|\1kill -HUP $LOGGER_PID|" \
-	    "$TOP/logrotate.d/conslog" >"$T/logrotate.conf"
+	    "$TOP/contrib/logrotate/conslog" >"$T/logrotate.conf"
 	[ "$(grep -c -x -E "$(re_quote "$T/log/*.log") \{|[[:space:]]*kill -HUP $LOGGER_PID" \
 	    "$T/logrotate.conf")" = 2 ] || {
-		echo "logrotate.d/conslog: the log path or the systemctl line" \
+		echo "contrib/logrotate/conslog: the log path or the systemctl line" \
 		    "was not found to rewrite; the copy is:" >&2
 		cat "$T/logrotate.conf" >&2
 		return 1
@@ -106,7 +106,7 @@ with open(sys.argv[1], "wb", buffering=0) as out:
 
 @test "logrotate.d/conslog: logrotate -d reads the file as it is installed without an error" {
 	local st=0
-	"$LOGROTATE" -d -s "$T/logrotate.state" "$TOP/logrotate.d/conslog" \
+	"$LOGROTATE" -d -s "$T/logrotate.state" "$TOP/contrib/logrotate/conslog" \
 	    >"$T/lr.out" 2>&1 || st=$?
 	if [ "$st" != 0 ] || grep -q -i '^error' "$T/lr.out"; then
 		echo "expected logrotate -d to exit 0 without an error;" \

@@ -3,8 +3,8 @@
 # forced command, and the machine-readable list (conslet -l -H).
 
 setup() {
-	load helpers
-	load logger
+	load lib/helpers
+	load lib/conslog
 	common_setup
 }
 
@@ -162,7 +162,7 @@ run_menu() {
 	client_send v "typed"
 	guest_print pbx "sync"
 	wait_file_contains "$T/v.recv" "sync"
-	! _contains "$T/pbx.rec" "typed"
+	not _contains "$T/pbx.rec" "typed"
 }
 
 @test "-m -t: telnet commands at the prompt are skipped, CR NUL ends the answer" {

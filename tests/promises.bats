@@ -1,16 +1,16 @@
 #!/usr/bin/env bats
 # What the README promises, held to it: nothing added to the stream of a
-# client that asked for none (pyserial through the logger, conserver in
-# front of conslet), a BREAK that says what reached the guest, a viewer
+# client that asked for none (-E; conserver in front of conslet; pyserial
+# is in comport.bats), a BREAK that says what reached the guest, a viewer
 # told what it is, the demo's and the manual's commands as they work for
-# a person, and make install as each system wants it.
+# a person.
 
 # shellcheck disable=SC2154
 # (PORT_w, PORT_v, PORT_f and PORT_q are set by serve_as.)
 
 setup() {
-	load helpers
-	load logger
+	load lib/helpers
+	load lib/conslog
 	common_setup
 }
 
@@ -18,148 +18,7 @@ teardown() {
 	common_teardown
 }
 
-# pyserial: Debian's python3-serial is for /usr/bin/python3.
-PY=/usr/bin/python3
-
-need_pyserial() {
-	"$PY" -c 'import serial.rfc2217' 2>/dev/null ||
-		skip "pyserial (python3-serial) is not installed"
-}
-
-# lacks FILE STRING: FILE does not contain the fixed STRING (a bare
-# "! grep" does not fail a bats test).
-lacks() {
-	if grep -a -q -F -e "$2" -- "$1"; then
-		echo "expected no \"$2\" in $1; it has:" >&2
-		grep -a -F -e "$2" -- "$1" | head -n 5 >&2
-		return 1
-	fi
-}
-
-# py_run ARGS...: $PY with the test's limit, on a script from stdin.
-py_run() {
-	env WAIT_TIMEOUT="$WAIT_TIMEOUT" timeout $((WAIT_TIMEOUT * 6)) \
-	    "$PY" - "$@" 3>&-
-}
-
 # --- Notices: none for a client that asked for none -----------------------
-
-# The pyserial session of the notice tests: open at 9600, set the speed to
-# 115200, set it again, the stop bits to 2 and back (each a whole
-# reconfiguration: pyserial sends every setting again), a BREAK, a viewer
-# that joins and leaves, a line from the guest; then 256 bytes echoed.
-# Everything read goes to $T/py.read. BASE: how many others are attached.
-_pyserial_session() {
-	py_run "$PORT_w" "$PORT_v" "$T/run/pbx.who" "$T/pbx.out" \
-	    "$T/py.read" "${1:-0}" <<'EOF'
-import os, socket, sys, time
-import serial
-
-port, vport, who, guest, out = sys.argv[1:6]
-base = int(sys.argv[6])
-limit = float(os.environ["WAIT_TIMEOUT"])
-got = bytearray()
-
-def attached():
-    try:
-        return sum(1 for l in open(who) if l.strip())
-    except OSError:
-        return 0
-
-def wait(what, cond):
-    end = time.monotonic() + limit
-    while not cond():
-        if time.monotonic() > end:
-            sys.exit("gave up waiting for " + what)
-        time.sleep(0.01)
-
-def read_until(marker):
-    end = time.monotonic() + limit
-    while marker not in got:
-        if time.monotonic() > end:
-            sys.exit("no %r in what was read: %r" % (marker, bytes(got[-300:])))
-        got.extend(ser.read(ser.in_waiting or 1))
-
-# ign_set_control: a pty cannot hold a BREAK; it is sent as CR ~ ^B and
-# the line is answered not in BREAK, which pyserial would call a refusal
-ser = serial.serial_for_url("rfc2217://127.0.0.1:%s?ign_set_control" % port,
-                            baudrate=9600, timeout=0.2)
-ser.baudrate = 115200
-ser.baudrate = 115200
-ser.stopbits = serial.STOPBITS_TWO
-ser.stopbits = serial.STOPBITS_ONE
-ser.send_break(0.1)
-v = socket.create_connection(("127.0.0.1", int(vport)))
-wait("the viewer to attach", lambda: attached() == base + 2)
-v.close()
-wait("the viewer to leave", lambda: attached() == base + 1)
-# notices are due where they were made: all are before this line
-with open(guest, "wb") as g:
-    g.write(b"guest line after all that\r\n")
-read_until(b"guest line after all that\r\n")
-data = bytes(range(256))
-ser.write(data)
-n = len(got)
-read_until(data)
-ser.close()
-open(out, "wb").write(got)
-print("read %d bytes" % len(got))
-EOF
-}
-
-@test "pyserial through conslog on a -t -p -E port reads not one notice byte; the log keeps its notes, one per change" {
-	need_pyserial
-	start_guest pbx -e
-	start_logger pbx
-	serve_as w -t -p -E pbx
-	serve_as v -r pbx
-	run _pyserial_session
-	echo "$output"
-	[ "$status" -eq 0 ]
-	echo "pyserial read:"
-	od -c "$T/py.read" | head -n 20
-	lacks "$T/py.read" 'conslet'
-	lacks "$T/py.read" '[conslog'
-	# what it read is the guest's: a line, the echo of CR ~ ^B, the data
-	grep -a -q -F "guest line after all that" "$T/py.read"
-	cat "$LOGGER_LOG"
-	# the log has each change once: settings that did not change are
-	# not noted, however often pyserial sends them
-	[ "$(count_of "$LOGGER_LOG" "speed 115200 by")" -eq 1 ]
-	[ "$(count_of "$LOGGER_LOG" "stop bits 2 by")" -eq 1 ]
-	[ "$(count_of "$LOGGER_LOG" "stop bits 1 by")" -eq 1 ]
-	[ "$(count_of "$LOGGER_LOG" "data bits")" -eq 0 ]
-	[ "$(count_of "$LOGGER_LOG" "parity")" -eq 0 ]
-	[ "$(count_of "$LOGGER_LOG" "flow control")" -eq 0 ]
-	grep -a -q -F "BREAK sent as CR ~ ^B by" "$LOGGER_LOG"
-}
-
-@test "-t -p without -E: pyserial's own changes are answered in the protocol, not in its stream; a viewer hears of them" {
-	need_pyserial
-	start_guest pbx -e
-	start_logger pbx
-	serve_as w -t -p pbx
-	serve_as v -r pbx
-	serve_as q -r pbx
-	client_start watch "$PORT_q"
-	wait_who pbx 1
-	run _pyserial_session 1
-	echo "$output"
-	[ "$status" -eq 0 ]
-	od -c "$T/py.read" | head -n 20
-	# its own: none; the viewer's join and leave: told (no -E)
-	lacks "$T/py.read" 'speed'
-	lacks "$T/py.read" 'stop bits'
-	lacks "$T/py.read" 'BREAK'
-	lacks "$T/py.read" " by 127.0.0.1:"
-	grep -a -q -F ' joined (read-only)]' "$T/py.read"
-	# a person watching hears of each change, once
-	wait_file_contains "$T/watch.recv" "guest line after all that"
-	cat "$T/watch.recv"
-	[ "$(count_of "$T/watch.recv" "speed 115200 by")" -eq 1 ]
-	[ "$(count_of "$T/watch.recv" "stop bits 2 by")" -eq 1 ]
-	[ "$(count_of "$T/watch.recv" "data bits")" -eq 0 ]
-}
 
 @test "-E: joins, leaves, takeovers and a read-only start add nothing to the stream" {
 	start_guest pbx
@@ -191,8 +50,7 @@ EOF
 	# what a was typing goes nowhere now: it is read-only
 	client_send a 'typed by a'
 	client_send f $'typed by f\r'
-	wait_file_size "$T/pbx.rec" 11
-	rec_is pbx 'typed by f\r'
+	guest_got pbx 'typed by f\r'
 }
 
 @test "-E: a viewer that falls the ring behind is not told in its stream; conslog logs the skip" {
@@ -239,28 +97,7 @@ EOF
 	wait_file_contains "$T/c.recv" "[conslet: BREAK sent as CR ~ ^B]"
 	lacks "$T/c.recv" "[conslet: BREAK sent]"
 	if grep -E 'ioctl\([0-9]+, TCSBRK' "$T/trace"; then false; fi
-	wait_file_size "$T/pbx.rec" 4
-	rec_is pbx '\r\r~\002'
-}
-
-@test "on a Linux pty an RFC 2217 BREAK (pyserial send_break) reaches the guest as CR ~ ^B" {
-	need_pyserial
-	start_guest pbx
-	serve -t -p pbx
-	run py_run "$PORT" <<'EOF'
-import sys
-import serial
-ser = serial.serial_for_url(
-    "rfc2217://127.0.0.1:%s?ign_set_control" % sys.argv[1],
-    baudrate=115200, timeout=1)
-ser.send_break(0.1)
-ser.close()
-EOF
-	echo "$output"
-	[ "$status" -eq 0 ]
-	wait_file_size "$T/pbx.rec" 3
-	rec_is pbx '\r~\002'
-	grep -q "BREAK sent as CR ~ ^B by" "$SERVER_ERR"
+	guest_got pbx '\r\r~\002'
 }
 
 # --- A viewer knows it is one ----------------------------------------------
@@ -291,11 +128,24 @@ EOF
 	lacks "$T/q.recv" "[conslet:"
 }
 
-# --- The manuals' examples ---------------------------------------------------
+# --- The manuals: lint, and the examples as they render ----------------------
+
+@test "the manual pages pass mandoc -T lint -W warning" {
+	require mandoc
+	local out st=0
+	cd "$TOP"
+	out=$(mandoc -T lint -W warning man/conslet.8 man/conslog.8 2>&1) || st=$?
+	if [ "$st" != 0 ] || [ -n "$out" ]; then
+		echo "expected no output and status 0 from mandoc -T lint;" \
+		    "got status $st:" >&2
+		echo "$out" >&2
+		return 1
+	fi
+}
 
 @test "the manuals' examples render as they are written (mandoc -T ascii), which lint does not check" {
 	require mandoc
-	run python3 "$TOP/tests/mancheck.py" "$TOP/man/conslet.8" \
+	run python3 "$TOP/tests/tools/mancheck.py" "$TOP/man/conslet.8" \
 	    "$TOP/man/conslog.8"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -316,11 +166,13 @@ EOF
 
 # --- The demo, as a person uses it -----------------------------------------
 
-# start_demo: tests/demo.sh, its banner in $T/demo.out once it is up.
+# start_demo: contrib/quickstart/demo.sh, its banner in $T/demo.out once
+# it is up.
 start_demo() {
 	require tcpserver
 	_spawn "$T/demo.out" "$T/demo.err" env TMPDIR="$T" \
-	    CONSLOG="${CONSLOG:-$TOP/src/conslog}" sh "$TOP/tests/demo.sh"
+	    CONSLOG="${CONSLOG:-$TOP/src/conslog}" \
+	    sh "$TOP/contrib/quickstart/demo.sh"
 	wait_file_contains "$T/demo.out" "Ctrl-C stops the demo." || {
 		cat "$T/demo.err" >&2
 		return 1
@@ -333,10 +185,10 @@ banner_command() {
 	sed -n "s/^ *\($1 .*\)\$/\1/p" "$T/demo.out" | head -n 1 | grep .
 }
 
-# login_as_person COMMAND: tests/demo-login.exp on COMMAND.
+# login_as_person COMMAND: tests/tools/demo-login.exp on COMMAND.
 login_as_person() {
 	run env CONSLET_TESTDIR="$T" timeout 60 expect -f \
-	    "$TOP/tests/demo-login.exp" "$1" "$T/terminal.log" 3>&-
+	    "$TOP/tests/tools/demo-login.exp" "$1" "$T/terminal.log" 3>&-
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
@@ -363,7 +215,8 @@ login_as_person() {
 	start_demo
 	port=$(sed -n 's/.*port \([0-9]*\) (raw).*/\1/p' "$T/demo.out")
 	run env CONSLET_TESTDIR="$T" timeout 60 expect -f \
-	    "$TOP/tests/demo-login.exp" "nc 127.0.0.1 $port" "$T/terminal.log" 3>&-
+	    "$TOP/tests/tools/demo-login.exp" "nc 127.0.0.1 $port" \
+	    "$T/terminal.log" 3>&-
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"FAILED: the name echoed other than once"* ]]

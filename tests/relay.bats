@@ -3,7 +3,7 @@
 # socat; how sessions end; back-pressure toward a client that stops reading.
 
 setup() {
-	load helpers
+	load lib/helpers
 	common_setup
 }
 

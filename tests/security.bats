@@ -4,8 +4,8 @@
 # run directory's group would (setpriv), and checks that root's programs
 # neither signal, truncate, chmod nor believe what that user wrote.
 
-load helpers
-load logger
+load lib/helpers
+load lib/conslog
 
 setup() {
 	common_setup
@@ -30,7 +30,7 @@ as_nobody() {
 # README says (root's, group-writable, sticky). Sets RUN and CONS.
 shared_run() {
 	user_area || return 1
-	cp "$TOP/tests/ctlclient.py" "$U/bin/" && chmod 755 "$U/bin/ctlclient.py"
+	cp "$TOP/tests/tools/ctlclient.py" "$U/bin/" && chmod 755 "$U/bin/ctlclient.py"
 	CONS=$U/consoles RUN=$U/run
 	mkdir -m 755 "$CONS" && mkdir "$RUN" && mkdir -m 1777 "$U/tmp" || return 1
 	chgrp nogroup "$RUN" && chmod 1770 "$RUN" || return 1
@@ -301,7 +301,7 @@ f.seek(0); f.truncate(); f.write(d)' "$T/run/$key.r"
 @test "a connection that never joins is dropped after a while" {
 	start_guest pbx
 	start_logger pbx
-	python3 "$TOP/tests/ctlclient.py" --hold 20 "$T/run/pbx.sock" \
+	python3 "$TOP/tests/tools/ctlclient.py" --hold 20 "$T/run/pbx.sock" \
 	    >"$T/idle.ans" 2>&1 3>&- &
 	idle=$!
 	track_pid "$idle"
@@ -394,7 +394,7 @@ print(d[d.index(b"B-FIRST"):].count(b"z"))' "$T/pbx.rec")
 	for i in $(seq 1 30); do
 		notes+=("note BREAK by flooder")
 	done
-	python3 "$TOP/tests/ctlclient.py" --lock "$T/run/$key.w" --hold 1 \
+	python3 "$TOP/tests/tools/ctlclient.py" --lock "$T/run/$key.w" --hold 1 \
 	    "$T/run/pbx.sock" "join w 0 flooder" "${notes[@]}" >"$T/flood.ans"
 	cat "$T/flood.ans"
 	grep -q "^ok $key" "$T/flood.ans"
@@ -418,8 +418,7 @@ print(d[d.index(b"B-FIRST"):].count(b"z"))' "$T/pbx.rec")
 	wait_file_contains "$T/web.rec" "web writer"
 	# pbx's link is made to point at web's device right as it is opened
 	printf 'second writer' >"$T/input"
-	run env CONSLET_TESTDIR="$T" LD_PRELOAD="$TOP/tests/swaplink.so" \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	run with_shims swaplink env CONSLET_TESTDIR="$T" \
 	    SWAPLINK_PATH="$T/consoles/pbx" SWAPLINK_TO="$WEB_TTY" \
 	    timeout "$WAIT_TIMEOUT" "$CONSLET" -C "$T/consoles" -R "$T/run" \
 	    -U none pbx <"$T/input"

@@ -7,8 +7,8 @@
 # shellcheck disable=SC2154
 
 setup() {
-	load helpers
-	load logger
+	load lib/helpers
+	load lib/conslog
 	common_setup
 }
 
@@ -32,7 +32,7 @@ TIME='[0-9]{2}:[0-9]{2}:[0-9]{2}'
 	wait_who pbx 2
 	type_sync b "from b"
 	type_sync a "from a"
-	rec_is pbx 'from a\r'
+	guest_got pbx 'from a\r'
 	guest_print pbx $'for both\r\n'
 	wait_file_contains "$T/a.recv" $'for both\r\n'
 	wait_file_contains "$T/b.recv" $'for both\r\n'
@@ -57,7 +57,7 @@ TIME='[0-9]{2}:[0-9]{2}:[0-9]{2}'
 	type_sync a "from a"
 	has_line "$T/a.recv" "\[conslet: pbx: writer .* \(you\)\]"
 	not grep -q -a -F "read-only" "$T/a.recv"
-	rec_is pbx 'from a\r'
+	guest_got pbx 'from a\r'
 	# no logger for this one
 	start_guest util
 	serve_as u -r util
@@ -114,7 +114,7 @@ TIME='[0-9]{2}:[0-9]{2}:[0-9]{2}'
 	has_line "$T/a.recv" "\[conslet: pbx: viewer $(re_quote "$apeer") \(pid $apid\) since $TIME \(you\)\]"
 	type_sync b "from b"
 	has_line "$T/b.recv" "\[conslet: pbx: writer $(re_quote "$bpeer") .* \(you\)\]"
-	rec_is pbx 'from b\r'
+	guest_got pbx 'from b\r'
 	guest_print pbx $'for both\r\n'
 	wait_file_contains "$T/a.recv" $'for both\r\n'
 	wait_file_contains "$T/b.recv" $'for both\r\n'
@@ -134,7 +134,7 @@ TIME='[0-9]{2}:[0-9]{2}:[0-9]{2}'
 	on_server w
 	echo "the holder's session ended with status $(session_status 1)"
 	type_sync b "from b"
-	rec_is pbx 'from b\r'
+	guest_got pbx 'from b\r'
 	guest_print pbx $'to the new writer\r\n'
 	wait_file_contains "$T/b.recv" $'to the new writer\r\n'
 	wait_listed pbx "in use by $(re_quote "$bpeer") .*"
@@ -154,7 +154,7 @@ TIME='[0-9]{2}:[0-9]{2}:[0-9]{2}'
 	type_sync b "from b"
 	type_sync a "from a"
 	has_line "$T/b.recv" "\[conslet: pbx: writer $(re_quote "$bpeer") .* \(you\)\]"
-	rec_is pbx 'from b\r'
+	guest_got pbx 'from b\r'
 	guest_print pbx $'for both\r\n'
 	wait_file_contains "$T/a.recv" $'for both\r\n'
 	wait_file_contains "$T/b.recv" $'for both\r\n'
@@ -175,7 +175,7 @@ TIME='[0-9]{2}:[0-9]{2}:[0-9]{2}'
 	echo "the answer to ~f: $(tail -c +"$((off + 1))" "$T/v.recv")"
 	type_sync v "from v"
 	type_sync a "from a"
-	rec_is pbx 'from a\r'
+	guest_got pbx 'from a\r'
 	not grep -q -a -F "write access taken" "$T/a.recv" "$T/v.recv"
 	has_line "$T/v.recv" "\[conslet: pbx: writer $(re_quote "$apeer") .*\]"
 	has_line "$T/v.recv" "\[conslet: pbx: viewer .* \(you\)\]"
@@ -233,9 +233,7 @@ _who_lines() {
 	start_guest pbx
 	start_logger pbx
 	serve_as w pbx
-	NOBREAK_LOG=$T/breaks LD_PRELOAD=$TOP/tests/nobreak.so \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-	    serve_as r -r pbx
+	serve_nobreak serve_as r -r pbx
 	client_start a "$PORT_w"
 	client_start v "$PORT_r"
 	wait_who pbx 2
@@ -263,5 +261,5 @@ _who_lines() {
 	# no BREAK, no CR ~ ^B, no escape byte: the guest got nothing
 	[ ! -s "$T/pbx.rec" ]
 	type_sync a "writer still here"
-	rec_is pbx 'writer still here\r'
+	guest_got pbx 'writer still here\r'
 }

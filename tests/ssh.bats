@@ -7,7 +7,7 @@
 # mounted over the real ones, which are never changed.
 
 setup() {
-	load helpers
+	load lib/helpers
 	common_setup
 	SSHD=${SSHD:-/usr/sbin/sshd}
 	[ -x "$SSHD" ] || skip "$SSHD is not installed"

@@ -10,8 +10,8 @@
 # what the guest prints are single-quoted on purpose, backslashes too.)
 
 setup() {
-	load helpers
-	load logger
+	load lib/helpers
+	load lib/conslog
 	common_setup
 }
 

@@ -3,7 +3,7 @@
 # restored on every way out.
 
 setup() {
-	load helpers
+	load lib/helpers
 	common_setup
 	require tmux
 	SOCK=$T/tmux.sock

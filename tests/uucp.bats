@@ -9,8 +9,8 @@
 # directory (theirs is built in); what they leave there is removed by pid.
 
 setup() {
-	load helpers
-	load logger
+	load lib/helpers
+	load lib/conslog
 	common_setup
 	mkdir -p "$T/lock"
 	chmod 1777 "$T/lock"
@@ -325,7 +325,7 @@ foreign_lock() {
 	start_logger pbx -U "$L"
 	wait_for _lock_pid_is "$lock" "$LOGGER_PID"
 	grep -q -F "removed stale UUCP lock $lock" "$LOGGER_ERR"
-	! grep -F "waiting" "$LOGGER_ERR"
+	not grep -F "waiting" "$LOGGER_ERR"
 }
 
 @test "a user's own lock of a live process of theirs is respected, and named" {
@@ -409,7 +409,7 @@ sys.stdout.buffer.write(struct.pack("=i", int(sys.argv[1])))' "$FOREIGN" >"$lock
 	echo "status $status: $output"
 	[ "$status" = 137 ]	# strace ends as its tracee did
 	ls -A "$T/lock"
-	! ls -A "$T/lock" | grep -F LTMP
+	not has_bytes LTMP < <(ls -A "$T/lock")
 }
 
 @test "a symbolic link or a hard link as the lock is not believed, and its target is untouched" {
@@ -497,7 +497,7 @@ sys.stdout.buffer.write(struct.pack("=i", int(sys.argv[1])))' "$FOREIGN" >"$lock
 	wait_file_contains "$T/pbx.rec" "still mine"
 	client_close c
 	[ "$(session_status 1)" = 0 ]
-	! _sys_locked "LCK..${n//\//_}" "$pid"
+	not _sys_locked "LCK..${n//\//_}" "$pid"
 }
 
 @test "cu has the console: conslet is refused and says it is cu" {

@@ -1,13 +1,13 @@
 #!/usr/bin/env bats
 # The consoles in a browser: conslet -w behind websocketd, started with
-# the command line of contrib/web/conslet-web.service, and the page of
+# the command line of contrib/systemd/conslet-web.service, and the page of
 # contrib/web with the system's xterm.js in a real headless Chromium; the
 # same WebSockets from a plain client (tests/tools/wsclient.py).
 
 setup() {
-	load helpers
-	load logger
-	load web
+	load lib/helpers
+	load lib/conslog
+	load lib/web
 	common_setup
 }
 
@@ -155,7 +155,7 @@ print(r.headers["Content-Security-Policy"])' \
 @test "the demo serves the page too, and its banner gives the address" {
 	require_web tcpserver
 	_spawn "$T/demo.out" "$T/demo.err" env TMPDIR="$T" \
-	    CONSLOG="${CONSLOG:-$TOP/src/conslog}" sh "$TOP/tests/demo.sh"
+	    CONSLOG="${CONSLOG:-$TOP/src/conslog}" sh "$TOP/contrib/quickstart/demo.sh"
 	wait_file_contains "$T/demo.out" "Ctrl-C stops the demo."
 	url=$(sed -n 's|^In a browser: \(http://127\.0\.0\.1:[0-9]*/\)#demo$|\1|p' \
 	    "$T/demo.out")
@@ -377,9 +377,9 @@ websocketd_lines() {
 	require mandoc
 	cd "$TOP"
 	mandoc -T ascii man/conslet.8 | sed 's/.\x08//g' >"$T/conslet.8.txt"
-	for f in README.md "$T/conslet.8.txt" tests/demo.sh \
-	    contrib/web/conslet-web.service contrib/web/conslet_web \
-	    contrib/web/nginx.conf.sample; do
+	for f in README.md "$T/conslet.8.txt" contrib/quickstart/demo.sh \
+	    contrib/systemd/conslet-web.service contrib/freebsd/rc.d/conslet_web \
+	    contrib/nginx/conslet-web.conf.sample; do
 		while IFS= read -r l; do
 			n=$((n + 1))
 			case $l in *--address=127.0.0.1*) ;; *)
@@ -398,6 +398,6 @@ websocketd_lines() {
 		[ -z "$out" ] || { echo "$out" >&2; return 1; }
 	fi
 	if command -v shellcheck >/dev/null; then
-		shellcheck -s sh contrib/web/conslet_web contrib/web/page.sh
+		shellcheck -s sh contrib/freebsd/rc.d/conslet_web contrib/web/page.sh
 	fi
 }

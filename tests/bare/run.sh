@@ -11,16 +11,16 @@
 # away with the namespace.  As nobody, in a copy of the tree in /tmp,
 # both commands must print the command to run as root and install
 # nothing.  The tree is copied to /root/conslet, where root would put it
-# (a directory no other user can reach).  There:
+# (a directory no other user can reach).  There the two commands of the
+# README's quick start, read from it as it gives them, run:
 #
-#   sh bootstrap.sh demo    runs until a client connected to the raw port
-#                           its banner names sees the guest's login
-#                           prompt, then gets SIGINT, as Ctrl-C would send;
-#                           nothing of it may be left: no process, no file
-#                           in /tmp, no listener on its port;
-#   sh bootstrap.sh check   the whole suite; no process may be left, no
-#                           file in /tmp, no lock in /run/lock, and
-#                           nothing in /run/conslet or /var/log/conslet.
+#   ... demo    runs until a client connected to the raw port its banner
+#               names sees the guest's login prompt, then gets SIGINT, as
+#               Ctrl-C would send; nothing of it may be left: no process,
+#               no file in /tmp, no listener on its port;
+#   ... check   the whole suite; no process may be left, no file in /tmp,
+#               no lock in /run/lock, and nothing in /run/conslet or
+#               /var/log/conslet.
 #
 # Both install what they need with apt-get from Debian's mirror; the
 # packages it downloads are kept in CACHE/archives for the next run.
@@ -105,9 +105,17 @@ stop_left() {
 	done
 }
 
-# inside WORK CACHE TREE: the part that runs in the private namespace.
+# quickstart WORD: the README's quick-start command that ends in WORD
+# (demo or check), as it is written there.
+quickstart() {
+	sed -n '/^## Quick start$/,/^## /s/^    \(sh [^#]*[^ #]\)  *#.*$/\1/p' \
+	    "$top/README.md" | awk -v w="$1" '$NF == w' | head -n 1
+}
+
+# inside WORK CACHE TREE DEMO CHECK: the part that runs in the private
+# namespace; DEMO and CHECK are the README's two commands.
 inside() {
-	work=$1 cache=$2 tree=$3 rc=0
+	work=$1 cache=$2 tree=$3 demo_cmd=$4 check_cmd=$5 rc=0
 	R=$work/root
 	mkdir "$work/upper" "$work/ovl" "$R" || return 1
 	if ! mount -t overlay overlay -o "lowerdir=$cache/$SUITE,upperdir=$work/upper,workdir=$work/ovl" "$R" 2>/dev/null; then
@@ -132,16 +140,16 @@ inside() {
 	# the command to run as root, and install nothing.
 	mkdir -m 755 "$R/tmp/user" && tar -xf "$tree" -C "$R/tmp/user" ||
 	    return 1
-	for t in demo check; do
+	for t in "$demo_cmd" "$check_cmd"; do
 		in_root setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		    sh -c "cd /tmp/user && exec sh bootstrap.sh $t" \
+		    sh -c "cd /tmp/user && exec $t" \
 		    >"$work/user.log" 2>&1 </dev/null
 		st=$?
 		cmd=$(sed -n 's/^deps\.sh: as root, run: //p' "$work/user.log")
 		case $st:$cmd in
 		1:"apt-get update && "*" install "*" make gcc libc6-dev "*)
-			say "as nobody, sh bootstrap.sh $t says to run: $cmd" ;;
-		*)	say "FAIL: as nobody, sh bootstrap.sh $t: status $st:"
+			say "as nobody, $t says to run: $cmd" ;;
+		*)	say "FAIL: as nobody, $t: status $st:"
 			sed 's/^/  | /' "$work/user.log"
 			rc=1 ;;
 		esac
@@ -155,10 +163,10 @@ inside() {
 	# The demo, from nothing, in a process group of its own to send
 	# Ctrl-C's SIGINT to (which a command started with & ignores: env
 	# gives it back its default action).
-	say "sh bootstrap.sh demo"
+	say "$demo_cmd"
 	setsid env --default-signal=INT chroot "$R" /usr/bin/env -i \
 	    HOME=/root PATH="$PATH_IN" USER=root LOGNAME=root SHELL=/bin/sh \
-	    sh -c 'cd /root/conslet && exec sh bootstrap.sh demo' \
+	    sh -c "cd /root/conslet && exec $demo_cmd" \
 	    </dev/null >"$work/demo.log" 2>&1 &
 	demo=$!
 	wait_until 1200 demo_up
@@ -220,8 +228,8 @@ inside() {
 	[ "$rc" = 0 ] && say "demo: passed, nothing left behind ($(since) s)"
 
 	# The suite, as the README says to run it.
-	say "sh bootstrap.sh check"
-	in_root sh -c 'cd /root/conslet && exec sh bootstrap.sh check' \
+	say "$check_cmd"
+	in_root sh -c "cd /root/conslet && exec $check_cmd" \
 	    </dev/null >"$work/check.log" 2>&1 &
 	check=$!
 	tail -n +1 -f --pid="$check" "$work/check.log"
@@ -275,6 +283,14 @@ if [ "${1:-}" = --inside ]; then
 fi
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+demo_cmd=$(quickstart demo)
+check_cmd=$(quickstart check)
+if [ -z "$demo_cmd" ] || [ -z "$check_cmd" ]; then
+	say "FAIL: README.md has no quick start commands ending in demo and" \
+	    "check (four spaces in, a comment after)"
+	exit 1
+fi
+say "the README's quick start: $demo_cmd; $check_cmd"
 cache=${1:-$top/tests/bare/cache}
 mkdir -p "$cache" && cache=$(cd "$cache" && pwd) || exit 1
 
@@ -322,7 +338,7 @@ else
 	    -cf "$work/tree.tar" .) || exit 1
 fi
 BARE_T0=$t0 unshare --mount --propagation private -- sh "$0" --inside "$work" \
-    "$cache" "$work/tree.tar"
+    "$cache" "$work/tree.tar" "$demo_cmd" "$check_cmd"
 rc=$?
 say "took $(since) s in all"
 exit "$rc"

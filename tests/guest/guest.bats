@@ -8,8 +8,8 @@
 # shellcheck disable=SC2016
 # (what the guest's shell is to expand is single-quoted on purpose)
 
-load ../helpers
-load ../logger
+load ../lib/helpers
+load ../lib/conslog
 
 # Seconds for what the guest does: TCG on a busy machine can be slow.
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-60}

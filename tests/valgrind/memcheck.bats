@@ -8,10 +8,8 @@
 # Run by `make valgrind`, on a build without sanitizers.
 
 setup() {
-	# the helpers are one directory up; the binaries two
-	BATS_TEST_DIRNAME=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-	load helpers
-	load logger
+	load ../lib/helpers
+	load ../lib/conslog
 	common_setup
 	require valgrind python3
 	VG_LOGS=$T/vg

@@ -1,8 +1,9 @@
 # shellcheck shell=bash disable=SC2034
 # (OFFER and ACCEPT are for the test files that load this.)
-# Helpers for the telnet and RFC 2217 tests: load with `load telnet` after
-# `load helpers`.  What the wire carries is written as printf formats with
-# octal escapes, so that a test reads as the bytes it sends and expects.
+# Helpers for the telnet and RFC 2217 tests: load with `load lib/telnet`
+# after `load lib/helpers`.  What the wire carries is written as printf
+# formats with octal escapes, so that a test reads as the bytes it sends
+# and expects.
 
 # The server's offer on connect: WILL ECHO, WILL SGA, DO SGA, WILL BINARY,
 # DO BINARY.
@@ -54,6 +55,18 @@ pyserial_python() {
 	return 1
 }
 
+# need_pyserial: skip the test unless a python3 has pyserial; sets PY.
+need_pyserial() {
+	PY=$(pyserial_python) || skip "pyserial (python3-serial) is not installed"
+}
+
+# py_run ARGS...: $PY on the script on standard input, with ARGS and the
+# test's deadline in WAIT_TIMEOUT; stopped if it takes 12 times that.
+py_run() {
+	env WAIT_TIMEOUT="$WAIT_TIMEOUT" timeout $((WAIT_TIMEOUT * 12)) \
+	    "$PY" - "$@" 3>&-
+}
+
 # _hex_count FILE HEX: how many times the bytes HEX (lower case, no
 # spaces) occur in FILE.
 _hex_count() {
@@ -63,4 +76,12 @@ _hex_count() {
 # _hex_seen FILE HEX N: the bytes HEX occur at least N times in FILE.
 _hex_seen() {
 	[ "$(_hex_count "$1" "$2")" -ge "${3:-1}" ]
+}
+
+# tn_python ARGS...: python3 with tests/tools/tnclient.py importable (as
+# tnclient) and the test's limits.
+tn_python() {
+	env PYTHONPATH="$TOP/tests/tools" PYTHONDONTWRITEBYTECODE=1 \
+	    WAIT_TIMEOUT="$WAIT_TIMEOUT" \
+	    timeout $((WAIT_TIMEOUT * 12)) python3 "$@" 3>&-
 }

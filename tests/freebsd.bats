@@ -1,10 +1,12 @@
 #!/usr/bin/env bats
-# The FreeBSD files: rc.d/conslog driven through a stand-in for
-# /etc/rc.subr that does what FreeBSD's run_rc_command does for start,
-# stop and status, and the shape of the newsyslog.conf.d entry.
+# The FreeBSD files, contrib/freebsd and devd/: rc.d/conslog driven
+# through a stand-in for /etc/rc.subr that does what FreeBSD's
+# run_rc_command does for start, stop and status; the shape of the
+# newsyslog.conf.d entry; the devd rules' syntax and the nodes they take;
+# conslogctl with a recorder standing in for daemon(8); shellcheck.
 
 setup() {
-	load helpers
+	load lib/helpers
 	common_setup
 }
 
@@ -122,7 +124,7 @@ EOF
 	sed -e "s|^\. /etc/rc\.subr\$|. $T/rc.subr|" \
 	    -e "s|^ctl=/usr/local/libexec/conslet/conslogctl\$|ctl=$T/conslogctl|" \
 	    -e "s|^consdir=/usr/local/etc/conslet/consoles\$|consdir=$T/consoles|" \
-	    "$TOP/rc.d/conslog" >"$T/conslog"
+	    "$TOP/contrib/freebsd/rc.d/conslog" >"$T/conslog"
 	chmod 755 "$T/conslog"
 	# each of the three lines was there, and is now the test's
 	[ "$(grep -c -x -F -e ". $T/rc.subr" -e "ctl=$T/conslogctl" \
@@ -243,7 +245,8 @@ calls_are() {
 # newsyslog_line: the lines of newsyslog.conf.d/conslog.conf that are
 # neither comments nor blank.
 newsyslog_line() {
-	grep -v -E '^[[:space:]]*(#|$)' "$TOP/newsyslog.conf.d/conslog.conf"
+	grep -v -E '^[[:space:]]*(#|$)' \
+	    "$TOP/contrib/freebsd/newsyslog.conf.d/conslog.conf"
 }
 
 @test "newsyslog.conf.d/conslog.conf: one entry, of newsyslog.conf(5)'s fields, running the installed conslogctl" {
@@ -272,11 +275,174 @@ newsyslog_line() {
 	[[ ${f[5]} =~ ^([BCDEGJNPRTUXYZbcdegjnprtuxyz]+|-)$ ]] ||
 	    { echo "unknown flag in ${f[5]}" >&2; return 1; }
 	# the command is where make install puts conslogctl for the default
-	# PREFIX (platform.bats checks that it is installed there and that
+	# PREFIX (install.bats checks that it is installed there and that
 	# /usr/local becomes the PREFIX given)
 	[ "${f[6]}" = /usr/local/libexec/conslet/conslogctl ]
 	# What "conslogctl 1" does with running loggers (SIGHUP to conslog
 	# itself by its child pid file, not to daemon(8)) is the test
 	# "conslogctl: a running logger is not started twice; stop, status
-	# and signal use the pid files" in platform.bats.
+	# and signal use the pid files" below.
+}
+
+# --- devd rules --------------------------------------------------------------
+
+# devd_regexes: the regular expressions matched against cdev.
+devd_regexes() {
+	sed -n 's/^[[:space:]]*match[[:space:]]*"cdev"[[:space:]]*"\(.*\)";$/\1/p' \
+	    "$TOP/devd/conslet.conf"
+}
+
+@test "devd rules: statements end with ';', braces balance, each notify has its matches and an action" {
+	local f=$TOP/devd/conslet.conf
+	# comments and blank lines aside, every line ends a statement or
+	# opens a block
+	if grep -n -v -E '^[[:space:]]*(#|$)' "$f" |
+	    grep -v -E '(;|\{)[[:space:]]*$'; then
+		echo "expected every line to end with ';' or '{';" \
+		    "those above do not" >&2
+		return 1
+	fi
+	[ "$(grep -c '{' "$f")" = "$(grep -c '^};$' "$f")" ]
+	[ "$(grep -c -E '^notify [0-9]+ \{$' "$f")" = 2 ]
+	# each block: system DEVFS, subsystem CDEV, type CREATE or DESTROY,
+	# a cdev, one action, in that order
+	awk '
+	    /^notify / { inb = 1; n = 0; s = ""; next }
+	    inb && /^};$/ {
+		if (s != "system subsystem type cdev action") {
+			print "block ending at line " NR ": " s; bad = 1 }
+		inb = 0; next }
+	    inb && /^[[:space:]]*match/ { split($0, a, "\""); s = s (s ? " " : "") a[2] }
+	    inb && /^[[:space:]]*action/ { s = s (s ? " " : "") "action" }
+	    END { exit bad }' "$f"
+	grep -q -E 'match "system"[[:space:]]+"DEVFS";' "$f"
+	grep -q -E 'match "subsystem"[[:space:]]+"CDEV";' "$f"
+	grep -q -E 'match "type"[[:space:]]+"CREATE";' "$f"
+	grep -q -E 'match "type"[[:space:]]+"DESTROY";' "$f"
+	grep -q -E 'action ".*/conslogctl create \$cdev";' "$f"
+	grep -q -E 'action ".*/conslogctl destroy \$cdev";' "$f"
+}
+
+@test "devd rules: the cdev regular expressions take B sides only, vm-bhyve names included" {
+	local re n=0 dev
+	while read -r re; do
+		n=$((n + 1))
+		# devd anchors its expressions at both ends: grep -x
+		for dev in nmdm0B nmdm12B nmdm-vm1.1B nmdm-web_2.2B; do
+			printf '%s\n' "$dev" | grep -q -x -E "$re" ||
+			    { echo "$re does not match $dev"; return 1; }
+		done
+		for dev in nmdm0A nmdm-vm1.1A nmdmB nmdm0B0 xnmdm0B \
+		    'nmdm-a b.1B' nmdm-vm1B ttyu0; do
+			! printf '%s\n' "$dev" | grep -q -x -E "$re" ||
+			    { echo "$re matches $dev"; return 1; }
+		done
+	done < <(devd_regexes)
+	[ "$n" = 2 ]
+}
+
+# --- conslogctl, which devd, rc.d and newsyslog run --------------------------
+
+# ctl ARGS...: conslogctl on the test's directories; the supervisor is a
+# recorder that writes its arguments to $T/daemon.args.
+ctl() {
+	cat >"$T/recorder" <<'EOF'
+#!/bin/sh
+printf '%s\n' "$*" >>"$DAEMON_ARGS"
+EOF
+	chmod 755 "$T/recorder"
+	mkdir -p "$T/dev" "$T/pid"
+	env CONSLET_CONSDIR="$T/consoles" CONSLET_DEVDIR="$T/dev" \
+	    CONSLET_PIDDIR="$T/pid" CONSLET_DAEMON="$T/recorder" \
+	    DAEMON_ARGS="$T/daemon.args" CONSLOG=/sbin/conslog \
+	    "$TOP/contrib/freebsd/libexec/conslogctl" "$@"
+}
+
+@test "conslogctl name: the console link that points at the node, else the node" {
+	mkdir -p "$T/dev"
+	ln -s "$T/dev/nmdm0B" "$T/consoles/pbx"
+	ln -s "$T/dev/nmdm-vm1.1B" "$T/consoles/vm1"
+	ln -s "$T/dev/nmdm3B" "$T/consoles/.hidden"
+	[ "$(ctl name nmdm0B)" = pbx ]
+	[ "$(ctl name nmdm-vm1.1B)" = vm1 ]
+	[ "$(ctl name nmdm5B)" = nmdm5B ]
+	[ "$(ctl name nmdm-vm2.1B)" = nmdm-vm2.1B ]
+	# a hidden name is not a console name, nor one that looks an option
+	[ "$(ctl name nmdm3B)" = nmdm3B ]
+	ln -s "$T/dev/nmdm4B" "$T/consoles/-x"
+	[ "$(ctl name nmdm4B)" = nmdm4B ]
+	# links relative to the console directory, or through other links
+	ln -s ../dev/nmdm7B "$T/consoles/web"
+	ln -s "$T/dev" "$T/devlink"
+	ln -s "$T/devlink/./nmdm8B" "$T/consoles/db"
+	[ "$(ctl name nmdm7B)" = web ]
+	[ "$(ctl name nmdm8B)" = db ]
+	local bad st
+	for bad in ../x 'nmdm0 B' '' .nmdm0B -nmdm0B 'a/b' 'x;y' \
+	    "$(printf 'a\nb')"; do
+		st=0
+		ctl name "$bad" >"$T/out" 2>"$T/err" || st=$?
+		[ "$st" = 64 ] || { echo "\"$bad\": status $st"; return 1; }
+		[ ! -s "$T/out" ]
+		grep -q refusing "$T/err"
+	done
+}
+
+@test "conslogctl create: daemon(8) runs conslog under the console's name, with two pid files" {
+	ln -s "$T/dev/nmdm0B" "$T/consoles/pbx"
+	ctl create nmdm0B
+	[ "$(cat "$T/daemon.args")" = "-r -R 5 -f -P $T/pid/conslog.pbx.pid -p $T/pid/conslog.pbx.child.pid -t conslog pbx /sbin/conslog pbx" ]
+	# a node without a link gets one named after it
+	ctl create nmdm-vm1.1B
+	[ "$(readlink "$T/consoles/nmdm-vm1.1B")" = "$T/dev/nmdm-vm1.1B" ]
+	tail -n 1 "$T/daemon.args" | grep -q -x -- "-r -R 5 -f -P $T/pid/conslog.nmdm-vm1.1B.pid .* /sbin/conslog nmdm-vm1.1B"
+	# a link of that name to another device: nothing is started
+	ln -s /dev/null "$T/consoles/nmdm7B"
+	run ctl create nmdm7B
+	[ "$status" = 66 ]
+	[ "$(wc -l <"$T/daemon.args")" = 2 ]
+	# hostile names start nothing
+	run ctl create ../x
+	[ "$status" = 64 ]
+	[ ! -e "$T/consoles/../x" ]
+	[ "$(wc -l <"$T/daemon.args")" = 2 ]
+}
+
+@test "conslogctl: a running logger is not started twice; stop, status and signal use the pid files" {
+	ln -s "$T/dev/nmdm0B" "$T/consoles/pbx"
+	sleep 2147483647 3>&- &
+	local sup=$!
+	track_pid "$sup"
+	# the stand-in for conslog dies of SIGHUP even where the suite runs
+	# with it ignored (nohup), which a shell cannot undo with trap
+	env --default-signal=HUP sleep 2147483647 3>&- &
+	local child=$!
+	track_pid "$child"
+	mkdir -p "$T/pid"
+	echo "$sup" >"$T/pid/conslog.pbx.pid"
+	echo "$child" >"$T/pid/conslog.pbx.child.pid"
+	run ctl create nmdm0B
+	[ "$status" = 0 ]
+	[[ $output == *"already running (pid $sup)"* ]]
+	[ ! -e "$T/daemon.args" ]
+	run ctl status pbx
+	[ "$status" = 0 ]
+	[[ $output == *"running as pid $child"* ]]
+	# newsyslog's R flag: "conslogctl 1" sends SIGHUP to conslog, not
+	# to its supervisor
+	trap '' HUP
+	ctl 1
+	wait_pid_gone "$child"
+	_alive "$sup"
+	ctl destroy nmdm0B
+	wait_pid_gone "$sup"
+	run ctl status pbx
+	[ "$status" = 1 ]
+}
+
+@test "conslogctl and rc.d/conslog pass shellcheck as POSIX sh" {
+	require shellcheck
+	cd "$TOP"
+	shellcheck -s sh contrib/freebsd/libexec/conslogctl \
+	    contrib/freebsd/rc.d/conslog
 }

@@ -2,8 +2,8 @@
 # (WEB_*, BROWSER_* are set for the tests that call these helpers.)
 #
 # Helpers for the tests of the consoles in a browser (tests/web.bats): load
-# with `load web` after `load helpers`.  websocketd runs conslet -w with the
-# command line of contrib/web/conslet-web.service; a headless Chromium,
+# with `load lib/web` after `load lib/helpers`.  websocketd runs conslet -w with the
+# command line of contrib/systemd/conslet-web.service; a headless Chromium,
 # driven through chromedriver by tests/tools/webdriver.py, loads the page.
 # Every process is started through _spawn or track_pid, so
 # common_teardown stops it by pid (Chromium's processes are the driver's
@@ -11,7 +11,7 @@
 
 # Where the system keeps xterm.js's modules (Debian: node-xterm).
 XTERM_LIB=${XTERM_LIB:-/usr/share/nodejs/xterm/lib}
-UNIT=contrib/web/conslet-web.service
+UNIT=contrib/systemd/conslet-web.service
 
 # require_web [CMD...]: skip unless websocketd, xterm.js (and CMD) are
 # installed.
@@ -35,7 +35,7 @@ _selenium_python() {
 }
 
 # require_browser: skip, saying why, unless Chromium, chromedriver and
-# selenium are installed.  tests/deps.sh check installs them where they
+# selenium are installed.  contrib/quickstart/deps.sh check installs them where they
 # can be had; where they cannot, these tests are skipped.
 require_browser() {
 	local why=
@@ -43,7 +43,7 @@ require_browser() {
 	    command -v chrome >/dev/null 2>&1 || why="$why chromium"
 	command -v chromedriver >/dev/null 2>&1 || why="$why chromedriver"
 	BROWSER_PYTHON=$(_selenium_python) || why="$why selenium"
-	[ -z "$why" ] || skip "no browser to test with: not installed:$why (tests/deps.sh check installs chromium, chromium-driver and python3-selenium where they can be had)"
+	[ -z "$why" ] || skip "no browser to test with: not installed:$why (contrib/quickstart/deps.sh check installs chromium, chromium-driver and python3-selenium where they can be had)"
 }
 
 # web_page DIR: the page, with xterm.js from the system's modules.
@@ -191,7 +191,7 @@ _page_has() {
 }
 
 # nginx_front: nginx on 127.0.0.1:NGINX_PORT with TLS (a certificate made
-# here), as contrib/web/nginx.conf.sample has it, in front of the last
+# here), as contrib/nginx/conslet-web.conf.sample has it, in front of the last
 # websocketd; the password of alice is secret.
 nginx_front() {
 	local d=$T/nginx
@@ -207,7 +207,7 @@ nginx_front() {
 	    -e "s|/etc/ssl/vmhost.example.org.key|$d/key.pem|" \
 	    -e "s|/etc/nginx/conslet.htpasswd|$d/htpasswd|" \
 	    -e "s|http://127.0.0.1:7080/|http://127.0.0.1:$WEB_PORT/|" \
-	    "$TOP/contrib/web/nginx.conf.sample" >"$d/site.conf"
+	    "$TOP/contrib/nginx/conslet-web.conf.sample" >"$d/site.conf"
 	# the snippet's http block, with everything else in the test's place
 	cat >"$d/nginx.conf" <<EOF
 daemon off;

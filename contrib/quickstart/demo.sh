@@ -1,14 +1,14 @@
 #!/bin/sh
 # demo.sh: serve a simulated guest's console on a local TCP port, with its
 # logger, to try conslet and conslog by hand.  Run by `make demo` once
-# src/conslet, src/conslog and tests/fakeguest are built; stops on Ctrl-C
-# (or SIGTERM), removing what it made.
+# src/conslet, src/conslog and tests/tools/fakeguest are built; stops on
+# Ctrl-C (or SIGTERM), removing what it made.
 
 set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 conslet=${CONSLET:-$top/src/conslet}
 conslog=${CONSLOG:-$top/src/conslog}
-fakeguest=$top/tests/fakeguest
+fakeguest=$top/tests/tools/fakeguest
 for f in "$conslet" "$conslog" "$fakeguest"; do
 	[ -x "$f" ] || { echo "demo: $f is not built (run make)" >&2; exit 1; }
 done

@@ -2,7 +2,8 @@
 # (sh -c scripts are single-quoted on purpose; PORT, SERVER_*, GUEST_*,
 # UUCP_OPTS are set for the tests that call these helpers.)
 #
-# Shared helpers for the conslet bats tests: load with `load helpers`.
+# Shared helpers for the conslet bats tests: load with `load lib/helpers`
+# (`load ../lib/helpers` from a folder of tests/).
 #
 # Every test gets its own directory $T holding all state: consoles/ (the
 # console directory), run/ (the run directory), lock/ (the UUCP lock
@@ -14,6 +15,9 @@
 # Background processes close fd 3 (3>&-): bats waits for every holder of
 # fd 3 before it ends a run.  They never inherit a fifo's write end from
 # the test shell either, so closing a client's input really means EOF.
+
+# The top of the tree: this file is in tests/lib.
+_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # Seconds a wait_for gives up after unless told otherwise.
 WAIT_TIMEOUT=${WAIT_TIMEOUT:-10}
@@ -46,9 +50,9 @@ common_setup() {
 	*) UUCP_OPTS=(-U "$T/lock") ;;
 	esac
 	: >"$T/pids"
-	TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	TOP=$_TOP
 	CONSLET=${CONSLET:-$TOP/src/conslet}
-	FAKEGUEST=${FAKEGUEST:-$TOP/tests/fakeguest}
+	FAKEGUEST=${FAKEGUEST:-$TOP/tests/tools/fakeguest}
 	export T TOP CONSLET FAKEGUEST
 }
 
@@ -105,7 +109,9 @@ require() {
 	done
 }
 
-# not CMD...: succeed when CMD fails (for wait_for: wait_for not _alive PID).
+# not CMD...: succeed when CMD fails (for wait_for: wait_for not _alive
+# PID).  In a test, where a bare `! CMD` fails the test only as its last
+# command (bats checks no other for it), `not CMD` fails it anywhere.
 not() {
 	! "$@"
 }
@@ -250,9 +256,37 @@ wait_file_size() {
 	return 1
 }
 
-# _contains FILE STRING: FILE (text or binary) contains the fixed STRING.
+# _bytes_re STRING: a Perl regular expression that matches the bytes of
+# STRING and nothing else.
+_bytes_re() {
+	local LC_ALL=C s=$1 i c re=
+	for ((i = 0; i < ${#s}; i++)); do
+		printf -v c '\\x%02x' "'${s:i:1}"
+		re+=$c
+	done
+	printf '%s' "$re"
+}
+
+# has_bytes STRING: standard input (text or binary) holds the bytes of
+# STRING, CR and LF included.  Not grep -F, which takes each line of its
+# pattern for a pattern of its own: with STRING ending in CR LF, the empty
+# last one would match any input at all.
+has_bytes() {
+	LC_ALL=C grep -q -a -z -P -e "$(_bytes_re "$1")"
+}
+
+# _contains FILE STRING: FILE (text or binary) holds the bytes of STRING.
 _contains() {
-	[ -e "$1" ] && grep -q -a -F -e "$2" -- "$1"
+	[ -e "$1" ] && has_bytes "$2" <"$1"
+}
+
+# lacks FILE STRING: FILE does not hold the bytes of STRING; else say
+# where it does.
+lacks() {
+	_contains "$1" "$2" || return 0
+	echo "expected no \"$2\" in $1; it has:" >&2
+	grep -a -n -F -e "$2" -- "$1" | head -n 5 >&2
+	return 1
 }
 
 # wait_file_contains [-t S] FILE STRING: wait until FILE contains STRING.
@@ -371,6 +405,39 @@ _first_line_is_port() {
 # and UUCP lock directories; sets PORT.
 serve() {
 	start_tcpserver -C "$T/consoles" -R "$T/run" "${UUCP_OPTS[@]}" "$@"
+}
+
+# with_shims SHIMS CMD...: CMD (a program or a helper) with the LD_PRELOAD
+# shims of tests/tools named in SHIMS ("serialshim nobreak": blank
+# separated, without .so, in the order given), which AddressSanitizer
+# then does not insist on preceding.
+with_shims() {
+	local s libs=
+	for s in $1; do
+		libs="$libs${libs:+ }$TOP/tests/tools/$s.so"
+	done
+	shift
+	LD_PRELOAD=$libs \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" "$@"
+}
+
+# serve_nobreak [-s] [serve_as ID] ARGS...: conslet ARGS served by serve
+# (or serve_as ID) on a device whose tcsendbreak(3) fails with ENOTTY, as
+# an nmdm(4) device's does; each call is noted in $T/breaks.  With -s the
+# pty also passes for a serial port (serialshim), one that conslet
+# believes can send a BREAK, so that it tries.
+serve_nobreak() {
+	local shims=nobreak how=serve
+	if [ "$1" = -s ]; then
+		shims="serialshim nobreak"
+		shift
+	fi
+	if [ "$1" = serve_as ]; then
+		how="serve_as $2"
+		shift 2
+	fi
+	# shellcheck disable=SC2086
+	NOBREAK_LOG=$T/breaks with_shims "$shims" $how "$@"
 }
 
 # session NAME [OPTIONS]: guest NAME, conslet OPTIONS NAME under tcpserver,
@@ -556,6 +623,16 @@ _lines() {
 # _more_lines FILE PREFIX N: FILE has more than N lines starting with PREFIX.
 _more_lines() {
 	[ "$(_lines "$1" "$2")" -gt "$3" ]
+}
+
+# guest_got NAME BYTES: the guest has received exactly BYTES, a printf
+# format (octal escapes for bytes such as NUL): it waits until as many
+# have come, then compares them all.
+guest_got() {
+	# shellcheck disable=SC2059
+	printf "$2" >"$T/$1.rec.expected" || return 1
+	wait_file_size "$T/$1.rec" "$(_file_size "$T/$1.rec.expected")" &&
+	    assert_same_bytes "$T/$1.rec.expected" "$T/$1.rec"
 }
 
 # guest_hangup NAME: hang the console up (SIGUSR1) and wait until it is.

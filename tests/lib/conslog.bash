@@ -1,10 +1,13 @@
 # shellcheck shell=bash disable=SC2034
 # (LOGGER_*, PORT and SERVER_* are set for the tests that call these.)
 #
-# Helpers for the logger and shared-console tests: load with `load logger`
-# after `load helpers`.  The logger of console NAME writes $T/log/NAME.log;
-# its readiness (-n) goes to a file of its own; every process is started
-# through _spawn or track_pid, so common_teardown stops it by pid.
+# conslog for the tests, and the shared consoles it serves: start and wait
+# for a logger, servers of their own for writers and viewers, who is
+# attached, what each client's stream holds.  Load with `load lib/conslog`
+# after `load lib/helpers`.  The logger of console NAME writes
+# $T/log/NAME.log; its readiness (-n) goes to a file of its own; every
+# process is started through _spawn or track_pid, so common_teardown
+# stops it by pid.
 
 # The conslog under test: src/conslog unless CONSLOG names another (as
 # CONSLET does for conslet).
@@ -132,7 +135,7 @@ wait_who() {
 
 # _contains_after FILE OFFSET STRING: STRING occurs in FILE past OFFSET.
 _contains_after() {
-	[ -e "$1" ] && tail -c +"$(($2 + 1))" "$1" | grep -q -a -F -e "$3"
+	[ -e "$1" ] && tail -c +"$(($2 + 1))" "$1" | has_bytes "$3"
 }
 
 # wait_contains_after [-t S] FILE OFFSET STRING: wait until STRING comes
@@ -367,13 +370,6 @@ type_sync() {
 	off=$(_file_size "$T/$1.recv")
 	client_send "$1" "$2"$'\r~w' &&
 	    wait_contains_after "$T/$1.recv" "$off" "(you)]"
-}
-
-# rec_is NAME BYTES: the guest received exactly BYTES (printf format).
-rec_is() {
-	# shellcheck disable=SC2059
-	printf "$2" >"$T/expected.rec"
-	assert_same_bytes "$T/expected.rec" "$T/$1.rec"
 }
 
 # has_line FILE ERE: FILE has a line matching ERE (CR LF line ends).

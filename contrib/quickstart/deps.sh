@@ -12,7 +12,8 @@
 set -u
 
 usage() {
-	echo "usage: sh tests/deps.sh check|demo|fuzz|valgrind|bench|guest" >&2
+	echo "usage: sh contrib/quickstart/deps.sh" \
+	    "check|demo|fuzz|valgrind|bench|guest" >&2
 	exit 2
 }
 
