@@ -69,11 +69,13 @@ no_stale_locks() {
 }
 
 # no_fifos NAME: nothing but the console's own files is left in the run
-# directory (its locks, force fifo, logger lock, socket and status).
+# directory (its locks, force fifo, logger lock, socket, status file and
+# counters).
 no_fifos() {
 	local left
 	left=$(find "$T/run" -mindepth 1 ! -name 'dev.*.[wr]' ! -name 'dev.*.f' \
-	    ! -name "$1.logger" ! -name "$1.sock" ! -name "$1.who" 2>/dev/null)
+	    ! -name "$1.logger" ! -name "$1.sock" ! -name "$1.who" \
+	    ! -name "$1.stat" 2>/dev/null)
 	[ -z "$left" ] && return 0
 	echo "left in $T/run: $left" >&2
 	return 1

@@ -233,11 +233,14 @@ run_menu() {
 	[ "$status" = 0 ]
 	printf '%s\n' "$output" | cat -A
 	[ "${#lines[@]}" = 5 ]
-	[ "${lines[0]}" = "gone"$'\t'"/nonexistent"$'\t'"missing"$'\t-\t-\t-\t-\t0' ]
-	[[ ${lines[1]} =~ ^pbx$'\t'/dev/pts/[0-9]+$'\t'busy$'\t'$hpid$'\t'127\.0\.0\.1:$hport$'\t'[0-9]{10}$'\t-\t0'$ ]]
-	[ "${lines[2]}" = "plain"$'\t'"$T/consoles/plain"$'\t'"notty"$'\t-\t-\t-\t-\t0' ]
-	[[ ${lines[3]} =~ ^util$'\t'/dev/pts/[0-9]+$'\t'free$'\t-\t-\t-\t'$lpid$'\t'1$ ]]
-	[[ ${lines[4]} =~ ^web$'\t'/dev/pts/[0-9]+$'\t'free$'\t-\t-\t-\t-\t'0$ ]]
+	# no logger: its six counters are "-"
+	none=$'\t-\t-\t-\t-\t-\t-'
+	[ "${lines[0]}" = "gone"$'\t'"/nonexistent"$'\t'"missing"$'\t-\t-\t-\t-\t0'"$none" ]
+	[[ ${lines[1]} =~ ^pbx$'\t'/dev/pts/[0-9]+$'\t'busy$'\t'$hpid$'\t'127\.0\.0\.1:$hport$'\t'[0-9]{10}$'\t-\t0'"$none"$ ]]
+	[ "${lines[2]}" = "plain"$'\t'"$T/consoles/plain"$'\t'"notty"$'\t-\t-\t-\t-\t0'"$none" ]
+	# logged: bytes, last output, clients, skipped, dropped, present since
+	[[ ${lines[3]} =~ ^util$'\t'/dev/pts/[0-9]+$'\t'free$'\t-\t-\t-\t'$lpid$'\t'1$'\t'[0-9]+$'\t'(-|[0-9]{10})$'\t'[0-9]+$'\t'0$'\t'0$'\t'[0-9]{10}$ ]]
+	[[ ${lines[4]} =~ ^web$'\t'/dev/pts/[0-9]+$'\t'free$'\t-\t-\t-\t-\t'0"$none"$ ]]
 	# the since field is the holder's start, in seconds since the epoch
 	since=$(cut -f6 <<<"${lines[1]}")
 	now=$(date +%s)
