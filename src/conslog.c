@@ -156,9 +156,24 @@ attach(void)
 	strlcpy(me.device, c.device, sizeof(me.device));
 	if (lock_record(fd, &me) == -1)
 		goto busy;
+	/*
+	 * picocom's flock first, as conslet takes them: while picocom has
+	 * the device no UUCP lock of ours comes and goes. A holder that
+	 * cannot be named right after one that was is that one on its way
+	 * out: nothing new to say.
+	 */
+	if (uucp_flock(dev, &who) == -1 && errno == EWOULDBLOCK) {
+		if (who.pid != 0 ? who.pid != uucp_told : uucp_told == 0)
+			logit(LOG_NOTICE, "%s: %s is in use by %s (flock), "
+			    "waiting", name, c.device, who.desc);
+		if (who.pid != 0 || uucp_told == 0)
+			uucp_told = who.pid != 0 ? who.pid : -1;
+		goto busy;
+	}
 	if (uucp_lock(uucpdir, c.path, &who) == -1) {
 		if (errno == EBUSY) {
 			/* cu or minicom has the port: wait, say so once */
+			uucp_unlock();		/* our flock */
 			if (who.pid != uucp_told)
 				logit(LOG_NOTICE, "%s: %s is in use by %s (UUCP "
 				    "lock %s in %s), waiting", name, c.device,
@@ -170,15 +185,6 @@ attach(void)
 			logit(LOG_WARNING, "%s: no UUCP lock in %s: %s",
 			    name, uucpdir, strerror(errno));
 		uucp_warned = 1;
-	}
-	if (uucp_flock(dev, &who) == -1 && errno == EWOULDBLOCK) {
-		/* picocom has it */
-		if (uucp_told != (who.pid != 0 ? who.pid : -1))
-			logit(LOG_NOTICE, "%s: %s is in use by %s (flock), "
-			    "waiting", name, c.device, who.desc);
-		uucp_told = who.pid != 0 ? who.pid : -1;
-		uucp_unlock();
-		goto busy;
 	}
 	if (fd != rfd && rfd != -1) {
 		lock_clear(rfd);
