@@ -1,11 +1,19 @@
 #!/bin/sh
-# deps.sh check|demo|fuzz|valgrind|bench|guest: make sure what `make
-# check`, `make demo`, `make fuzz`, `make valgrind`, `make bench` or `make
-# guest` needs is installed.  Silent when all is there; as root on Debian
-# or FreeBSD it installs what is missing; otherwise it prints the command
-# to run.  What is optional (the browser and the web page's parts) is
-# installed when it can be; when it cannot, deps.sh says so, the tests
+# deps.sh check|demo|fuzz|valgrind|bench|guest|syslogng: make sure what
+# `make check`, `make demo`, `make fuzz`, `make valgrind`, `make bench` or
+# `make guest` needs is installed.  Silent when all is there; as root on
+# Debian or FreeBSD it installs what is missing; otherwise it prints the
+# command to run.  What is optional (the browser and the web page's parts)
+# is installed when it can be; when it cannot, deps.sh says so, the tests
 # that need it say why they skip, and it is no failure.
+#
+# syslogng, which check does too as an optional part: Debian's
+# syslog-ng-core for the test of contrib/syslog-ng, fetched with apt-get
+# download together with those of its dependencies that are not
+# installed, and unpacked with dpkg-deb -x into SYSLOGNG_CACHE (default
+# tests/syslog-ng/cache; a relative path is from the top of the tree),
+# never installed: it conflicts with rsyslog, which the other syslog
+# tests run.  The test runs it from there.
 #
 # DEPS_MISSING="cmd ..." pretends those commands are missing (to test this).
 
@@ -13,7 +21,7 @@ set -u
 
 usage() {
 	echo "usage: sh contrib/quickstart/deps.sh" \
-	    "check|demo|fuzz|valgrind|bench|guest" >&2
+	    "check|demo|fuzz|valgrind|bench|guest|syslogng" >&2
 	exit 2
 }
 
@@ -90,6 +98,7 @@ fuzz)	needs=$needs_fuzz ;;
 valgrind)	needs=$needs_valgrind ;;
 bench)	needs=$needs_bench ;;
 guest)	needs=$needs_guest ;;
+syslogng)	needs= ;;
 *)	usage ;;
 esac
 
@@ -242,6 +251,164 @@ install() {
 	return 0
 }
 
+# installed PKG: dpkg has PKG installed.
+installed() {
+	dpkg -s "$1" 2>/dev/null | grep -q -x 'Status: install ok installed'
+}
+
+# dep_groups PKG: PKG's dependencies, one a line, each as the packages any
+# of which meets it: its alternatives, each followed by the packages that
+# provide it.  A virtual package is named in <>.
+dep_groups() {
+	apt-cache depends --no-recommends --no-suggests --no-conflicts \
+	    --no-breaks --no-replaces --no-enhances "$1" 2>/dev/null | awk '
+	    /^ [ |](Pre)?Depends: / {
+		if (done) { print cur; cur = "" }
+		name = $0
+		sub(/^.*Depends: /, "", name)
+		cur = cur " " name
+		done = $0 !~ /^ \|/
+		next
+	    }
+	    /^    [^ ]/ { cur = cur " " $1 }
+	    END { if (cur != "") print cur }'
+}
+
+# debs_for PKG: PKG and, down its dependencies, every package it needs
+# that dpkg does not have installed, one a line; of alternatives none of
+# which is installed, the first.
+debs_for() {
+	_todo=$1
+	_want=
+	while [ -n "$_todo" ]; do
+		# shellcheck disable=SC2086
+		set -- $_todo
+		_p=$1
+		shift
+		_todo=$*
+		case " $_want " in
+		*" $_p "*) continue ;;
+		esac
+		_want="$_want $_p"
+		_groups=$(dep_groups "$_p")
+		while read -r _alts; do
+			[ -n "$_alts" ] || continue
+			_met=
+			_pick=
+			for _a in $_alts; do
+				case $_a in
+				"<"*) continue ;;
+				esac
+				if installed "$_a"; then
+					_met=1
+					break
+				fi
+				[ -n "$_pick" ] || _pick=$_a
+			done
+			[ -n "$_met" ] || [ -z "$_pick" ] || _todo="$_todo $_pick"
+		done <<EOF
+$_groups
+EOF
+	done
+	# shellcheck disable=SC2086
+	printf '%s\n' $_want
+}
+
+# syslogng_failed DIR REASON...: say why syslog-ng cannot be had, on
+# stderr and in DIR/failed, where its test reads it; status 1.
+syslogng_failed() {
+	_d=$1
+	shift
+	mkdir -p "$_d" && echo "$*" >"$_d/failed"
+	echo "deps.sh: syslog-ng: $*" >&2
+	return 1
+}
+
+# candidate: the version of syslog-ng-core apt would fetch, if any.
+candidate() {
+	apt-cache policy syslog-ng-core 2>/dev/null |
+	    sed -n 's/^ *Candidate: //p' | grep -v -x '(none)'
+}
+
+# syslogng: Debian's syslog-ng-core and what it needs unpacked in
+# SYSLOGNG_CACHE/root (the packages and their versions in
+# SYSLOGNG_CACHE/packages); fetched again when apt has another
+# syslog-ng-core.  Status 1, the reason in SYSLOGNG_CACHE/failed, when it
+# cannot be had.
+syslogng() {
+	_top=$(cd "$(dirname "$0")/../.." && pwd) || return 1
+	_dir=${SYSLOGNG_CACHE:-$_top/tests/syslog-ng/cache}
+	case $_dir in
+	/*) ;;
+	*) _dir=$_top/$_dir ;;
+	esac
+	if [ "$os" != Linux ] || ! command -v apt-get >/dev/null 2>&1 ||
+	    ! command -v dpkg-deb >/dev/null 2>&1; then
+		syslogng_failed "$_dir" "no apt-get and dpkg-deb here" \
+		    "(Debian's package is unpacked from its .deb)"
+		return 1
+	fi
+	_ver=$(candidate)
+	if [ -z "$_ver" ] && [ ! -x "$_dir/root/usr/sbin/syslog-ng" ] &&
+	    [ "$(id -u)" = 0 ]; then
+		apt-get update >/dev/null 2>&1
+		_ver=$(candidate)
+	fi
+	# a copy of that version, or of any when apt knows none, will do
+	if [ -x "$_dir/root/usr/sbin/syslog-ng" ] && { [ -z "$_ver" ] ||
+	    [ "$(cat "$_dir/version" 2>/dev/null)" = "$_ver" ]; }; then
+		rm -f "$_dir/failed"
+		return 0
+	fi
+	if [ -z "$_ver" ]; then
+		syslogng_failed "$_dir" "apt-cache knows no syslog-ng-core" \
+		    "(as root, run apt-get update)"
+		return 1
+	fi
+	_debs=$(debs_for syslog-ng-core | tr '\n' ' ')
+	_debs=${_debs% }
+	echo "deps.sh: fetching $_debs into $_dir (unpacked, not installed)" >&2
+	_new=$_dir/new
+	rm -rf "$_new"
+	mkdir -p "$_new/debs" || {
+		syslogng_failed "$_dir" "cannot make $_new"
+		return 1
+	}
+	# apt-get download writes into the current directory
+	# shellcheck disable=SC2086
+	if ! (cd "$_new/debs" && apt-get download -q $_debs) \
+	    >"$_new/download.log" 2>&1; then
+		syslogng_failed "$_dir" "apt-get download $_debs failed:" \
+		    "$(grep -v '^W: ' "$_new/download.log" | tail -n 1)"
+		rm -rf "$_new"
+		return 1
+	fi
+	for _deb in "$_new"/debs/*.deb; do
+		if ! dpkg-deb -x "$_deb" "$_new/root"; then
+			syslogng_failed "$_dir" "dpkg-deb -x $_deb failed"
+			rm -rf "$_new"
+			return 1
+		fi
+		echo "$(dpkg-deb -f "$_deb" Package) $(dpkg-deb -f "$_deb" Version)" \
+		    >>"$_new/packages"
+	done
+	if [ ! -x "$_new/root/usr/sbin/syslog-ng" ]; then
+		syslogng_failed "$_dir" "syslog-ng-core $_ver has no" \
+		    "usr/sbin/syslog-ng"
+		rm -rf "$_new"
+		return 1
+	fi
+	echo "$_ver" >"$_new/version"
+	rm -rf "$_dir/root" "$_dir/packages" "$_dir/version" "$_dir/failed"
+	mv "$_new/root" "$_new/packages" "$_new/version" "$_dir/" &&
+	    rm -rf "$_new"
+}
+
+if [ "$1" = syslogng ]; then
+	syslogng
+	exit
+fi
+
 wants "$needs"
 if [ -n "$missing" ]; then
 	install "$needs" || exit 1
@@ -250,5 +417,9 @@ wants "$optional"
 if [ -n "$missing" ] && ! install "$optional"; then
 	echo "deps.sh: optional, not installed:$missing; the tests that" \
 	    "need them say they are skipped" >&2
+fi
+if [ "$1" = check ] && ! syslogng; then
+	echo "deps.sh: optional, not fetched: syslog-ng; its test says it" \
+	    "is skipped" >&2
 fi
 exit 0
