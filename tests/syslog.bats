@@ -2,8 +2,10 @@
 # conslog -S: the console's lines, its events and its alerts in syslog,
 # received by a real rsyslogd (Debian's) on a socket of the test's own
 # (conslog -D, rsyslog's imuxsock there); a daemon that stops reading or
-# goes away costs the guest and the clients nothing; and the counters of
-# conslet -l -H.
+# goes away costs the guest and the clients nothing; the counters of
+# conslet -l -H; the recipes of contrib/rsyslog and contrib/syslog-ng
+# (Debian's syslog-ng, run from its unpacked package) shipping to a
+# collector; and a private systemd-journald.
 
 # shellcheck disable=SC2154,SC2016,SC1003
 # (PORT_w, PORT_v and PORT_f are set by serve_as; sh -c scripts and
@@ -56,6 +58,97 @@ rs_has() {
 # rs_count ERE: how many lines rsyslog wrote that match ERE.
 rs_count() {
 	grep -c -E -e "$1" "$T/rs.out" || true
+}
+
+# syslogng_here: Debian's syslog-ng-core as deps.sh unpacked it (never
+# installed: it conflicts with rsyslog) in SYSLOGNG_CACHE, by default
+# tests/syslog-ng/cache; sets SNG_ROOT, SNG_LIBS and SNG_MODS.  Skips,
+# saying why, when it is not there or does not run.
+syslogng_here() {
+	local cache=${SYSLOGNG_CACHE:-$TOP/tests/syslog-ng/cache} d
+	case $cache in /*) ;; *) cache=$TOP/$cache ;; esac
+	SNG_ROOT=$cache/root
+	if [ ! -x "$SNG_ROOT/usr/sbin/syslog-ng" ]; then
+		[ ! -s "$cache/failed" ] ||
+		    skip "syslog-ng could not be had: $(cat "$cache/failed")"
+		skip "syslog-ng is not unpacked in $cache (sh contrib/quickstart/deps.sh syslogng fetches it)"
+	fi
+	SNG_LIBS=$SNG_ROOT/usr/lib/syslog-ng
+	for d in "$SNG_ROOT"/usr/lib/*-linux-gnu* "$SNG_ROOT"/lib/*-linux-gnu*; do
+		[ ! -d "$d" ] || SNG_LIBS=$SNG_LIBS:$d
+	done
+	SNG_MODS=
+	for d in "$SNG_ROOT"/usr/lib/syslog-ng/[0-9]*; do
+		[ ! -d "$d" ] || SNG_MODS=$d
+	done
+	if ! LD_LIBRARY_PATH=$SNG_LIBS "$SNG_ROOT/usr/sbin/syslog-ng" -V \
+	    >"$T/sng.version" 2>&1; then
+		skip "the unpacked syslog-ng does not run: $(tail -n 1 "$T/sng.version")"
+	fi
+	echo "$(head -n 1 "$T/sng.version"), $(sed -n 's/^Revision: //p' "$T/sng.version")"
+}
+
+# start_syslogng NAME: that syslog-ng in the foreground on $T/NAME.conf,
+# its persist file, pid file and control socket $T/NAME.*.
+start_syslogng() {
+	_spawn "$T/$1.out" "$T/$1.err" env LD_LIBRARY_PATH="$SNG_LIBS" \
+	    "$SNG_ROOT/usr/sbin/syslog-ng" -F -e --no-caps \
+	    --module-path="$SNG_MODS" -f "$T/$1.conf" -R "$T/$1.persist" \
+	    -p "$T/$1.pid" -c "$T/$1.ctl"
+}
+
+# sng_ship: a collector's syslog-ng on a free loopback port, writing
+# each message it receives to $T/coll.out as "HOST FACILITY.PRIORITY
+# PROGRAM[PID] MSGID MSG"; and a host's, whose main configuration follows
+# Debian's (its @version, the SCL, its options, the host's own log, here
+# $T/host.syslog from a socket of the test's standing for /dev/log, and
+# conf.d/*.conf included last), with contrib/syslog-ng/conslog.conf in its
+# conf.d, on the socket $T/host.sock and shipping to the collector here.
+sng_ship() {
+	local cport
+	require logger
+	syslogng_here
+	cport=$(free_port)
+	cat >"$T/coll.conf" <<EOF2
+$(head -n 1 "$SNG_ROOT/etc/syslog-ng/syslog-ng.conf")
+options { use_dns(no); dns_cache(no); stats_freq(0); keep_hostname(yes); };
+source s_net { syslog(ip("127.0.0.1") port($cport) transport("tcp")); };
+destination d_out { file("$T/coll.out" template(
+    "\${HOST} \${FACILITY}.\${LEVEL} \${PROGRAM}[\${PID}] \${MSGID:--} \${MSG}\n")); };
+log { source(s_net); destination(d_out); };
+EOF2
+	start_syslogng coll
+	wait_listen "$cport" || return 1
+	mkdir -p "$T/conf.d"
+	cat >"$T/host.conf" <<EOF2
+$(head -n 1 "$SNG_ROOT/etc/syslog-ng/syslog-ng.conf")
+@define include-path "$SNG_ROOT/usr/share/syslog-ng/include"
+@include "$SNG_ROOT/etc/syslog-ng/scl.conf"
+options { chain_hostnames(off); flush_lines(0); use_dns(no); use_fqdn(no);
+	  dns_cache(no); stats_freq(0); bad_hostname("^gconfd$"); };
+source s_src { unix-dgram("$T/devlog"); internal(); };
+destination d_syslog { file("$T/host.syslog"); };
+log { source(s_src); destination(d_syslog); };
+@include "$T/conf.d/*.conf"
+EOF2
+	sed -e "s|/run/conslog.sock|$T/host.sock|" \
+	    -e 's|"logs.example.net"|"127.0.0.1"|' \
+	    -e "s|port(601)|port($cport)|" \
+	    "$TOP/contrib/syslog-ng/conslog.conf" >"$T/conf.d/conslog.conf"
+	cat "$T/conf.d/conslog.conf"
+	start_syslogng host
+	wait_for test -S "$T/host.sock" || return 1
+	# the host's own log works, and is where its own messages go
+	logger -u "$T/devlog" -t hostprog 'a message of the host' &&
+	    wait_file_contains "$T/host.syslog" 'hostprog: a message of the host'
+}
+
+# coll_has ERE: the collector wrote a line matching ERE (waits for it).
+coll_has() {
+	wait_for grep -q -E -e "$1" "$T/coll.out" 2>/dev/null && return 0
+	echo "the collector wrote no line /$1/; it has:" >&2
+	tail -n 20 "$T/coll.out" >&2
+	return 1
 }
 
 # hook: the alert command (tests/tools/alert-record) in $T/bin; its
@@ -386,6 +479,27 @@ EOF2
 	    "$T/coll.out"
 	grep -q -E "^[^ ]+ local0\.warning conslog - pbx: Kernel panic - not syncing$" \
 	    "$T/coll.out"
+}
+
+@test "contrib/syslog-ng/conslog.conf: a host's syslog-ng ships the consoles' lines, events and alerts (RFC 3164) to a collector's over TCP, and none to the host's own log" {
+	sng_ship
+	start_guest pbx
+	start_logger pbx -S local0 -D "$T/host.sock" -a 'Kernel panic'
+	serve_as v -r pbx
+	guest_print pbx $'shipped line \033[1mbold\033[0m\r\nKernel panic - not syncing\r\n'
+	client_start v "$PORT_v"
+	v=$(peer_of v)
+	host=$(hostname -s | sed 's/[.]/\\./g')
+	pid=$LOGGER_PID
+	coll_has "^${host}[^ ]* local0\.info conslog\[$pid\] - pbx: shipped line \\\\033\[1mbold\\\\033\[0m$"
+	coll_has "^${host}[^ ]* local0\.warning conslog\[$pid\] - pbx: Kernel panic - not syncing$"
+	coll_has "^${host}[^ ]* local0\.notice conslog\[$pid\] - pbx: $(re_quote "$v") joined \(read-only\), pid [0-9]+$"
+	coll_has "^${host}[^ ]* daemon\.info conslog\[$pid\] - $(re_quote "$v") joined \(read-only\), pid [0-9]+$"
+	coll_has "^${host}[^ ]* daemon\.info conslog\[$pid\] - pbx: logging [^ ]+ to $(re_quote "$LOGGER_LOG")$"
+	cat "$T/coll.out"
+	[ "$(grep -c . "$T/coll.out")" -eq 5 ]
+	run grep -c -F ' conslog[' "$T/host.syslog"
+	[ "$output" = 0 ]
 }
 
 @test "systemd-journald (a private one): SYSLOG_IDENTIFIER conslog, the pid, the priority and facility, the line made visible as MESSAGE" {
