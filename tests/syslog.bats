@@ -502,6 +502,27 @@ EOF2
 	[ "$output" = 0 ]
 }
 
+@test "contrib/syslog-ng/conslog.conf with conslog -5 (RFC 5424): the collector has the same fields, and MSGID line, event or alert" {
+	sng_ship
+	start_guest pbx
+	start_logger pbx -5 -S local1 -D "$T/host.sock" -a 'Oops'
+	serve_as v -r pbx
+	guest_print pbx $'plain line\r\nOops: 0000 [#1] SMP\r\n'
+	client_start v "$PORT_v"
+	v=$(peer_of v)
+	host=$(hostname -s | sed 's/[.]/\\./g')
+	pid=$LOGGER_PID
+	coll_has "^${host}[^ ]* local1\.info conslog\[$pid\] line pbx: plain line$"
+	coll_has "^${host}[^ ]* local1\.warning conslog\[$pid\] alert pbx: Oops: 0000 \[#1\] SMP$"
+	coll_has "^${host}[^ ]* local1\.notice conslog\[$pid\] event pbx: $(re_quote "$v") joined \(read-only\), pid [0-9]+$"
+	coll_has "^${host}[^ ]* daemon\.info conslog\[$pid\] - $(re_quote "$v") joined \(read-only\), pid [0-9]+$"
+	coll_has "^${host}[^ ]* daemon\.info conslog\[$pid\] - pbx: logging [^ ]+ to $(re_quote "$LOGGER_LOG")$"
+	cat "$T/coll.out"
+	[ "$(grep -c . "$T/coll.out")" -eq 5 ]
+	run grep -c -F ' conslog[' "$T/host.syslog"
+	[ "$output" = 0 ]
+}
+
 @test "systemd-journald (a private one): SYSLOG_IDENTIFIER conslog, the pid, the priority and facility, the line made visible as MESSAGE" {
 	journald=/lib/systemd/systemd-journald
 	[ -x "$journald" ] || skip "systemd-journald is not installed"
