@@ -251,9 +251,9 @@ install() {
 	return 0
 }
 
-# installed PKG: dpkg has PKG installed.
+# installed PKG: dpkg has PKG installed (held or not).
 installed() {
-	dpkg -s "$1" 2>/dev/null | grep -q -x 'Status: install ok installed'
+	dpkg -s "$1" 2>/dev/null | grep -q -x 'Status: [a-z]* ok installed'
 }
 
 # dep_groups PKG: PKG's dependencies, one a line, each as the packages any
