@@ -113,13 +113,14 @@ web_sessions() {
 # $T/browser.in, answers in $T/browser.out; waits until it is up.
 browser_start() {
 	require_browser
-	mkdir -p "$T/browser"
+	# Chromium's temporary files go into the test's directory, not /tmp
+	mkdir -p "$T/browser/tmp"
 	rm -f "$T/browser.in"
 	mkfifo "$T/browser.in" || return 1
 	sleep 2147483647 <&- >"$T/browser.in" 2>/dev/null 3>&- &
 	echo $! >"$T/browser.holder"
 	track_pid $!
-	env CONSLET_TESTDIR="$T" "$BROWSER_PYTHON" \
+	env CONSLET_TESTDIR="$T" TMPDIR="$T/browser/tmp" "$BROWSER_PYTHON" \
 	    "$TOP/tests/tools/webdriver.py" "$T/browser" <"$T/browser.in" \
 	    >"$T/browser.out" 2>"$T/browser.err" 3>&- &
 	BROWSER_PID=$!

@@ -38,7 +38,8 @@ import sys
 import time
 
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import (ElementNotInteractableException,
+                                        WebDriverException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -150,9 +151,20 @@ class Driver:
             self.drv.find_element(By.LINK_TEXT, a[0]).click()
             return ""
         if cmd == "type":
-            area = self.drv.find_element(By.CSS_SELECTOR,
-                                         ".xterm-helper-textarea")
-            area.send_keys(a[0].replace("\r", Keys.RETURN))
+            keys = a[0].replace("\r", Keys.RETURN)
+
+            # A tab just brought to the front may not take keys yet:
+            # focus its terminal and try again, within the deadline.
+            def typed():
+                area = self.drv.find_element(By.CSS_SELECTOR,
+                                             ".xterm-helper-textarea")
+                try:
+                    area.send_keys(keys)
+                    return True
+                except ElementNotInteractableException:
+                    self.js("arguments[0].focus();", area)
+                    return False
+            self.until("the terminal to take keys", typed, TIMEOUT)
             return ""
         if cmd in ("screen", "list"):
             with open(a[0], "w") as f:
