@@ -288,6 +288,10 @@ print(h.headers["Content-Security-Policy"]); print(h.read().decode())' \
 	browser wait b "[conslet: read-only: demo is in use by 127.0.0.1:"
 	browser wait a "joined (read-only)]"
 	browser type b $'evil\r'
+	# the page sent them: conslet is what drops them
+	browser sent b
+	echo "tab b sent $BROWSER_VALUE bytes"
+	[ "$BROWSER_VALUE" -ge 5 ]
 	browser type a $'root\r'
 	wait_file_contains "$T/demo.rec" "root"$'\r'
 	browser wait b "Password:"
@@ -297,7 +301,11 @@ print(h.headers["Content-Security-Policy"]); print(h.read().decode())' \
 	browser type b $'\r~f'
 	browser wait a "[conslet: write access taken by 127.0.0.1:"
 	browser type b 'secret'
+	browser sent a
+	before=$BROWSER_VALUE
 	browser type a 'nope'
+	browser sent a
+	[ "$BROWSER_VALUE" -ge $((before + 4)) ]
 	browser type b $'\r'
 	wait_file_contains "$T/demo.rec" "secret"$'\r'
 	if grep -q nope "$T/demo.rec"; then false; fi
@@ -307,7 +315,11 @@ print(h.headers["Content-Security-Policy"]); print(h.read().decode())' \
 	browser wait c "[conslet: read-only: demo is in use by 127.0.0.1:"
 	browser type c $'\r~f'
 	browser wait c "[conslet: read-only: this port is for viewers]"
+	browser sent c
+	before=$BROWSER_VALUE
 	browser type c 'viewer'
+	browser sent c
+	[ "$BROWSER_VALUE" -ge $((before + 6)) ]
 	browser type b $'help\r'
 	browser wait c "commands: help"
 	if grep -q viewer "$T/demo.rec"; then false; fi

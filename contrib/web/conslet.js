@@ -18,6 +18,7 @@
 	var encoder = new TextEncoder();
 	var chunks = [], kept = 0;	/* the output as it came, newest last */
 	var opened = 0;			/* WebSockets this page opened */
+	var sent = 0;			/* bytes of keystrokes it sent */
 	var current = '';
 
 	function $(id) {
@@ -152,8 +153,13 @@
 	}
 
 	function send(data) {
-		if (sock !== null && sock.readyState === WebSocket.OPEN)
-			sock.send(encoder.encode(data));
+		var b;
+
+		if (sock !== null && sock.readyState === WebSocket.OPEN) {
+			b = encoder.encode(data);
+			sock.send(b);
+			sent += b.length;
+		}
 	}
 
 	function showConsole(name) {
@@ -256,6 +262,9 @@
 		},
 		opened: function () {
 			return opened;
+		},
+		sent: function () {
+			return sent;
 		}
 	};
 

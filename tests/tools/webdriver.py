@@ -20,6 +20,7 @@ says "ready".  Tabs are named by the tests; a tab's first use opens it.
   received TAB FILE         every byte the page received on its
                             console's WebSocket, into FILE
   opened TAB                how many WebSockets the page has opened
+  sent TAB                  how many bytes of keystrokes it has sent
   loaded TAB FILE           the address of the page and of everything it
                             loaded, a line each, into FILE
   rawws TAB URL FILE        a WebSocket opened by script in TAB (no page
@@ -41,6 +42,7 @@ from selenium import webdriver
 from selenium.common.exceptions import (ElementNotInteractableException,
                                         WebDriverException)
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -102,7 +104,9 @@ class Driver:
             if not self.tabs:
                 self.tabs[name] = self.drv.current_window_handle
             else:
-                self.drv.switch_to.new_window("tab")
+                # a window of its own: a background tab of headless
+                # Chromium may not take keys
+                self.drv.switch_to.new_window("window")
                 self.tabs[name] = self.drv.current_window_handle
         self.drv.switch_to.window(self.tabs[name])
 
@@ -152,19 +156,15 @@ class Driver:
             return ""
         if cmd == "type":
             keys = a[0].replace("\r", Keys.RETURN)
-
-            # A tab just brought to the front may not take keys yet:
-            # focus its terminal and try again, within the deadline.
-            def typed():
-                area = self.drv.find_element(By.CSS_SELECTOR,
-                                             ".xterm-helper-textarea")
-                try:
-                    area.send_keys(keys)
-                    return True
-                except ElementNotInteractableException:
-                    self.js("arguments[0].focus();", area)
-                    return False
-            self.until("the terminal to take keys", typed, TIMEOUT)
+            area = self.drv.find_element(By.CSS_SELECTOR,
+                                         ".xterm-helper-textarea")
+            try:
+                area.send_keys(keys)
+            except ElementNotInteractableException:
+                # a page not at the front may not take keys at the
+                # element: focus its terminal and type to the focus
+                self.js("arguments[0].focus();", area)
+                ActionChains(self.drv).send_keys(keys).perform()
             return ""
         if cmd in ("screen", "list"):
             with open(a[0], "w") as f:
@@ -184,6 +184,8 @@ class Driver:
             return ""
         if cmd == "opened":
             return str(self.js("return window.conslet.opened();"))
+        if cmd == "sent":
+            return str(self.js("return window.conslet.sent();"))
         if cmd == "rawws":
             return self.rawws(a[0], a[1])
         if cmd == "shot":
