@@ -255,7 +255,8 @@ uninstall-web:
 	    $(DESTDIR)$(SHAREDIR) 2>/dev/null || true
 
 clean:
-	rm -f $(PROGS) $(TESTPROGS) src/*.o bench/*.o bench/bench
+	rm -f $(PROGS) $(TESTPROGS) src/*.o bench/*.o bench/bench \
+	    $(BENCH_FLOORS)
 
 # Fuzzing: libFuzzer targets for the telnet decoder (with RFC 2217), the
 # escape parser and the logger's request parser, built with clang under
@@ -285,7 +286,8 @@ valgrind:
 	@$(MAKE) all $(TESTPROGS) CFLAGS='$(VGCFLAGS)' SANITIZE=
 	bats tests/valgrind
 
-# Benchmark: conslet beside socat and ser2net on ptys and TCP loopback
+# Benchmark: conslet beside the floor (bench/floor, the least a relay
+# can be, static and dynamic), socat and ser2net on ptys and TCP loopback
 # (Linux: it reads /proc).  Not part of check.  See bench/README.
 BENCH_MIB ?=	64
 BENCH_REPS ?=	5
@@ -303,8 +305,16 @@ BENCH_OBJS =	bench/bench.o bench/conn.o bench/fanout.o bench/figures.o \
 
 $(BENCH_OBJS): bench/bench.h
 
+BENCH_FLOORS =	bench/floor bench/floor-static
+
 bench/bench: $(BENCH_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) -lutil
+
+bench/floor: bench/floor.c
+	$(CC) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ bench/floor.c
+
+bench/floor-static: bench/floor.c
+	$(CC) $(BENCH_CFLAGS) $(LDFLAGS) -static -o $@ bench/floor.c
 
 bench/bench.o: bench/bench.c
 	$(CC) $(BENCH_CFLAGS) -c bench/bench.c -o $@
@@ -338,6 +348,6 @@ bench/throughput.o: bench/throughput.c
 
 bench:
 	@sh contrib/quickstart/deps.sh bench
-	@$(MAKE) all bench/bench
+	@$(MAKE) all bench/bench $(BENCH_FLOORS)
 	bench/bench -b src -m $(BENCH_MIB) -r $(BENCH_REPS) -k $(BENCH_KEYS) \
 	    -c $(BENCH_CONNECTS) -f $(BENCH_FANMIB) $(BENCH_RELAYS)
