@@ -21,10 +21,12 @@
  * are interleaved across the relays, so that drift of a shared machine
  * hits all of them alike.
  *
- * Relays: direct (the pty itself, no relay: the ceiling), conslet (raw,
- * under tcpserver), telnet (conslet -t), conslog (conslet attached to a
- * conslog), socat (tcpserver ... socat - FILE:pty), ser2net (v4, raw
- * accepter, default options) and ser2net-nd (chardelay: false).
+ * Relays: direct (the pty itself, no relay: the ceiling), floor-static
+ * and floor (bench/floor, the least a relay under tcpserver can be:
+ * the floor), conslet (raw, under tcpserver), telnet (conslet -t),
+ * conslog (conslet attached to a conslog), socat (tcpserver ... socat -
+ * FILE:pty), ser2net (v4, raw accepter, default options) and ser2net-nd
+ * (chardelay: false).
  */
 
 #include <sys/types.h>
@@ -40,11 +42,12 @@
 
 #include "bench.h"
 
-static const char *kindname[] = { "direct", "conslet", "telnet", "conslog",
-    "socat", "ser2net", "ser2net-nd" };
+static const char *kindname[] = { "direct", "floor-static", "floor",
+    "conslet", "telnet", "conslog", "socat", "ser2net", "ser2net-nd" };
 
 char		 work[512];
 char		 bindir[512] = "src";
+char		 benchdir[512];
 int		 mib = 64, keys = 2000, connects = 20, splits = 300;
 int		 fanmib = 4;
 struct relay	 relays[NKIND];
@@ -81,7 +84,8 @@ usage(void)
 	    "[-f fanmib] [-k keys]\n"
 	    "             [-m mib] [-P KiB/s] [-r reps] [-s splits] "
 	    "[relay ...]\n"
-	    "relays: direct conslet telnet conslog socat ser2net ser2net-nd\n");
+	    "relays: direct floor-static floor conslet telnet conslog socat "
+	    "ser2net ser2net-nd\n");
 	exit(2);
 }
 
@@ -126,6 +130,34 @@ choose_relays(int argc, char *argv[])
 			usage();
 		add_relay(k);
 	}
+}
+
+/* An absolute path for a directory given on the command line. */
+static void
+absolute(char *dir, size_t len)
+{
+	char	 path[PATH_MAX];
+
+	if (dir[0] != '/' && realpath(dir, path) != NULL &&
+	    strlen(path) < len)
+		memcpy(dir, path, strlen(path) + 1);
+}
+
+/* The floor relays are built beside the benchmark. */
+static void
+find_benchdir(void)
+{
+	char	 path[PATH_MAX], *slash;
+	ssize_t	 n;
+
+	if ((n = readlink("/proc/self/exe", path, sizeof(path) - 1)) == -1)
+		err(1, "/proc/self/exe");
+	path[n] = '\0';
+	if ((slash = strrchr(path, '/')) != NULL)
+		*slash = '\0';
+	if ((size_t)snprintf(benchdir, sizeof(benchdir), "%s", path) >=
+	    sizeof(benchdir))
+		errx(1, "%s: path too long", path);
 }
 
 /* $TMPDIR/bench.XXXXXX, with the consoles, run and log directories. */
@@ -226,7 +258,6 @@ fanouts(void)
 int
 main(int argc, char *argv[])
 {
-	char	 path[PATH_MAX];
 	int	 ch;
 
 	while ((ch = getopt(argc, argv, "b:c:F:f:k:m:P:r:s:")) != -1) {
@@ -265,9 +296,8 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	choose_relays(argc, argv);
-	if (bindir[0] != '/' && realpath(bindir, path) != NULL &&
-	    strlen(path) < sizeof(bindir))
-		memcpy(bindir, path, strlen(path) + 1);
+	absolute(bindir, sizeof(bindir));
+	find_benchdir();
 
 	pattern_init();
 	make_work();

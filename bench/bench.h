@@ -21,9 +21,10 @@
 
 #include <sys/types.h>
 
-enum kind { K_DIRECT, K_CONSLET, K_TELNET, K_CONSLOG, K_SOCAT, K_SER2NET,
-    K_SER2NET_ND };
-#define NKIND	7
+/* The peers (socat, ser2net) come last: the ratios take the best of them. */
+enum kind { K_DIRECT, K_FLOOR_STATIC, K_FLOOR, K_CONSLET, K_TELNET, K_CONSLOG,
+    K_SOCAT, K_SER2NET, K_SER2NET_ND };
+#define NKIND	9
 
 #define MAXPID	8
 #define PATLEN	(1048576 + 13)	/* not a power of two: a slip shows */
@@ -32,7 +33,7 @@ enum kind { K_DIRECT, K_CONSLET, K_TELNET, K_CONSLOG, K_SOCAT, K_SER2NET,
 
 /* Figures: index into struct relay's sample arrays. */
 enum fig { F_CONNECT, F_KEY, F_SPLIT, F_G2C, F_LOST, F_C2G, F_RSS, F_PRIV,
-    F_CPUG2C, F_CPUC2G, F_LOGHWM, F_LOGPRIV, F_NFIG };
+    F_PSS, F_CPUG2C, F_CPUC2G, F_LOGHWM, F_LOGPRIV, F_NFIG };
 
 struct samples {
 	double	*v;
@@ -77,6 +78,7 @@ struct check {
 /* bench.c */
 extern char	 work[512];
 extern char	 bindir[512];
+extern char	 benchdir[512];	/* where the floor relays are */
 extern int	 mib, keys, connects, splits, fanmib;
 extern struct relay relays[NKIND];
 extern int	 nrelay;
@@ -117,6 +119,7 @@ int	 children(pid_t, pid_t *, int);
 void	 wait_no_children(pid_t);
 long	 status_kb(pid_t, const char *);
 long	 private_kb(pid_t);
+long	 pss_kb(pid_t);
 double	 cpu_ms(pid_t);
 
 /* relay.c */

@@ -149,11 +149,12 @@ status_kb(pid_t pid, const char *field)
 	return v;
 }
 
-/* Private_Clean + Private_Dirty from smaps_rollup, in kB. */
-long
-private_kb(pid_t pid)
+/* The sum of the smaps_rollup fields named (each with its colon), in kB. */
+static long
+rollup_kb(pid_t pid, const char *f1, const char *f2)
 {
 	char	 path[64], line[256];
+	size_t	 l1 = strlen(f1), l2 = f2 != NULL ? strlen(f2) : 0;
 	FILE	*f;
 	long	 v = 0;
 
@@ -161,11 +162,26 @@ private_kb(pid_t pid)
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, "Private_Clean:", 14) == 0 ||
-		    strncmp(line, "Private_Dirty:", 14) == 0)
-			v += atol(line + 14);
+		if (strncmp(line, f1, l1) == 0)
+			v += atol(line + l1);
+		else if (f2 != NULL && strncmp(line, f2, l2) == 0)
+			v += atol(line + l2);
 	fclose(f);
 	return v;
+}
+
+/* Private_Clean + Private_Dirty, in kB. */
+long
+private_kb(pid_t pid)
+{
+	return rollup_kb(pid, "Private_Clean:", "Private_Dirty:");
+}
+
+/* The proportional set size: shared pages divided among their users. */
+long
+pss_kb(pid_t pid)
+{
+	return rollup_kb(pid, "Pss:", NULL);
 }
 
 /* utime + stime of a process, in ms. */

@@ -16,8 +16,9 @@
 
 /*
  * Setting up each kind of relay on a pty of its own, and stopping it:
- * direct (no relay), conslet (raw or telnet, under tcpserver), conslog,
- * socat (under tcpserver) and ser2net.
+ * direct (no relay), the floor (bench/floor under tcpserver, static and
+ * dynamic), conslet (raw or telnet, under tcpserver), conslog, socat
+ * (under tcpserver) and ser2net.
  */
 
 #include <sys/types.h>
@@ -67,6 +68,18 @@ free_port(void)
 	return ntohs(sin.sin_port);
 }
 
+/* tcpserver ... floor /dev/pts/N */
+static void
+start_floor(struct relay *r)
+{
+	char	 prog[PATH_MAX];
+	char	*cmd[] = { prog, r->slave, NULL };
+
+	snprintf(prog, sizeof(prog), "%s/%s", benchdir,
+	    r->kind == K_FLOOR_STATIC ? "floor-static" : "floor");
+	r->server = tcpserver(&r->port, cmd);
+}
+
 /* tcpserver ... conslet -E NAME, raw or with -t. */
 static void
 start_conslet(struct relay *r, char *prog, char *cons, char *run)
@@ -79,7 +92,8 @@ start_conslet(struct relay *r, char *prog, char *cons, char *run)
 
 /* A conslog on the console; conslets for a client and for viewers. */
 static void
-start_conslog(struct relay *r, char *prog, char *cons, char *run)
+start_conslog(struct relay *r, const char *dir, char *prog, char *cons,
+    char *run)
 {
 	char	 lprog[PATH_MAX], pidf[PATH_MAX], log[PATH_MAX], errf[PATH_MAX];
 	char	*lcmd[] = { lprog, "-C", cons, "-R", run, "-L", log,
@@ -90,7 +104,7 @@ start_conslog(struct relay *r, char *prog, char *cons, char *run)
 	    "0", r->cname, NULL };
 	double	 end;
 
-	snprintf(lprog, sizeof(lprog), "%s/conslog", bindir);
+	snprintf(lprog, sizeof(lprog), "%s/conslog", dir);
 	snprintf(log, sizeof(log), "%s/log/%s.log", work, r->cname);
 	snprintf(pidf, sizeof(pidf), "%s/%s.pid", work, r->cname);
 	snprintf(errf, sizeof(errf), "%s/conslog.err", work);
@@ -172,12 +186,16 @@ relay_start(struct relay *r)
 	switch (r->kind) {
 	case K_DIRECT:
 		break;
+	case K_FLOOR_STATIC:
+	case K_FLOOR:
+		start_floor(r);
+		break;
 	case K_CONSLET:
 	case K_TELNET:
 		start_conslet(r, prog, cons, run);
 		break;
 	case K_CONSLOG:
-		start_conslog(r, prog, cons, run);
+		start_conslog(r, bindir, prog, cons, run);
 		break;
 	case K_SOCAT:
 		start_socat(r);

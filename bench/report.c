@@ -15,8 +15,9 @@
  */
 
 /*
- * The printed table: for each figure and relay, the median [min..max]
- * and the ratio to the best of the peers; then the product's targets.
+ * The printed tables: for each figure and relay, the median [min..max]
+ * and the ratio to the best of the peers; the same medians as ratios to
+ * the floor; then the product's targets.
  */
 
 #include <stdio.h>
@@ -32,6 +33,7 @@ static const char *figname[] = {
 	"client to guest (MiB/s)",
 	"peak RSS per connection (KiB)",
 	"private memory per connection (KiB)",
+	"PSS per connection (KiB)",
 	"CPU guest to client (ms/MiB)",
 	"CPU client to guest (ms/MiB)",
 	"conslog peak RSS (KiB)",
@@ -62,19 +64,39 @@ target(const char *what, double v, double limit, int atleast)
 	    limit, (atleast ? v >= limit : v <= limit) ? "met" : "MISSED");
 }
 
+/* a / b of the medians of figure f, -1 if either has none */
+static double
+ratio(struct relay *a, struct relay *b, enum fig f)
+{
+	double	 x = med(a, f), y = med(b, f);
+
+	return x < 0 || y <= 0 ? -1 : x / y;
+}
+
 /* The product's targets, from the medians of this run. */
 static void
-targets(void)
+targets(struct relay *cl, struct relay *lg)
 {
-	struct relay	*cl = relay_of(K_CONSLET), *so = relay_of(K_SOCAT);
-	struct relay	*lg = relay_of(K_CONSLOG), *di = relay_of(K_DIRECT);
+	struct relay	*so = relay_of(K_SOCAT), *di = relay_of(K_DIRECT);
 	struct relay	*s2 = relay_of(K_SER2NET), *s3 = relay_of(K_SER2NET_ND);
+	struct relay	*fl = relay_of(K_FLOOR);
 	double		 best[2] = { -1, -1 }, v;
 	int		 f, i;
 
-	printf("\ntargets (conslet raw under tcpserver unless said):\n");
 	if (cl == NULL)
 		return;
+	printf("\ntargets (%s raw under tcpserver unless said):\n",
+	    cl->name);
+	if (fl != NULL) {
+		target("split write / the floor's", ratio(cl, fl, F_SPLIT),
+		    1.2, 0);
+		target("keystroke round trip / the floor's",
+		    ratio(cl, fl, F_KEY), 1.1, 0);
+		target("connect to first echo / the dynamic floor's",
+		    ratio(cl, fl, F_CONNECT), 1.3, 0);
+		target("PSS per connection / the dynamic floor's",
+		    ratio(cl, fl, F_PSS), 1.5, 0);
+	}
 	if (so != NULL) {
 		target("connect to first echo / tcpserver+socat's",
 		    med(cl, F_CONNECT) / med(so, F_CONNECT), 0.4, 0);
@@ -99,12 +121,47 @@ targets(void)
 	if (best[1] > 0)
 		target("client to guest / best peer's", med(cl, F_C2G) /
 		    best[1], 0.95, 1);
-	if (lg != NULL && di != NULL)
+	if (lg == NULL)
+		return;
+	if (di != NULL)
 		target("through conslog, guest to client / direct pty's",
-		    med(lg, F_G2C) / med(di, F_G2C), 0.8, 1);
-	if (lg != NULL)
-		target("conslog private memory, idle, default ring (MiB)",
-		    med(lg, F_LOGPRIV) / 1024, 1.0, 0);
+		    ratio(lg, di, F_G2C), 0.9, 1);
+	target("through conslog, connect / conslet's without it",
+	    ratio(lg, cl, F_CONNECT), 1.5, 0);
+	target("through conslog, skipped by the logger (%, worst run)",
+	    quantile(&lg->s[F_LOST], 1), 0, 0);
+	target("conslog private memory, idle, default ring (MiB)",
+	    med(lg, F_LOGPRIV) / 1024, 1.0, 0);
+}
+
+/* Every median as a ratio to the dynamic floor's. */
+static void
+floor_ratios(void)
+{
+	struct relay	*fl = relay_of(K_FLOOR);
+	int		 f, i;
+
+	if (fl == NULL)
+		return;
+	printf("\nthe same medians as ratios to the floor's (dynamic):\n");
+	printf("%-36s", "figure");
+	for (i = 0; i < nrelay; i++)
+		printf(" %12.12s", relays[i].name);
+	printf("\n");
+	for (f = 0; f < F_NFIG; f++) {
+		if (med(fl, f) <= 0)
+			continue;
+		printf("%-36s", figname[f]);
+		for (i = 0; i < nrelay; i++) {
+			double	 v = ratio(&relays[i], fl, f);
+
+			if (v < 0)
+				printf(" %12s", "-");
+			else
+				printf(" %11.2fx", v);
+		}
+		printf("\n");
+	}
 }
 
 void
@@ -179,5 +236,6 @@ report(void)
 			printf("%s: %d failed sessions\n", relays[i].name,
 			    relays[i].failed);
 	(void)pooled;
-	targets();
+	floor_ratios();
+	targets(relay_of(K_CONSLET), relay_of(K_CONSLOG));
 }

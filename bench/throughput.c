@@ -96,7 +96,7 @@ one_session(struct relay *r)
 	struct conn	 c;
 	double		 cpu0, secs;
 	size_t		 total = (size_t)mib << 20, skipped;
-	long		 v, sum, priv;
+	long		 v, sum, priv, pss;
 	int		 i;
 
 	if (connect_once(r, &c, 1) < 0) {
@@ -109,7 +109,7 @@ one_session(struct relay *r)
 	if ((secs = stream(r->master, c.fd, &c, total, &skipped)) < 0)
 		goto failc;
 	add(&r->s[F_G2C], (total - skipped) / 1048576.0 / secs);
-	if (r->kind == K_CONSLOG)
+	if (r->logger > 0)
 		add(&r->s[F_LOST], 100.0 * skipped / total);
 	if (r->kind != K_DIRECT)
 		add(&r->s[F_CPUG2C], (pids_cpu(r, &c) - cpu0) / mib);
@@ -121,15 +121,18 @@ one_session(struct relay *r)
 		add(&r->s[F_CPUC2G], (pids_cpu(r, &c) - cpu0) / mib);
 
 	if (c.npid > 0) {
-		sum = priv = 0;
+		sum = priv = pss = 0;
 		for (i = 0; i < c.npid; i++) {
 			if ((v = status_kb(c.pids[i], "VmHWM")) > 0)
 				sum += v;
 			if ((v = private_kb(c.pids[i])) > 0)
 				priv += v;
+			if ((v = pss_kb(c.pids[i])) > 0)
+				pss += v;
 		}
 		add(&r->s[F_RSS], sum);
 		add(&r->s[F_PRIV], priv);
+		add(&r->s[F_PSS], pss);
 	}
 	if (r->logger > 0)
 		add(&r->s[F_LOGHWM], status_kb(r->logger, "VmHWM"));
