@@ -24,9 +24,10 @@
  * Relays: direct (the pty itself, no relay: the ceiling), floor-static
  * and floor (bench/floor, the least a relay under tcpserver can be:
  * the floor), conslet (raw, under tcpserver), telnet (conslet -t),
- * conslog (conslet attached to a conslog), socat (tcpserver ... socat -
- * FILE:pty), ser2net (v4, raw accepter, default options) and ser2net-nd
- * (chardelay: false).
+ * conslog (conslet attached to a conslog), conslet-b and conslog-b (the
+ * same from a second build, -B, side by side with the first), socat
+ * (tcpserver ... socat - FILE:pty), ser2net (v4, raw accepter, default
+ * options) and ser2net-nd (chardelay: false).
  */
 
 #include <sys/types.h>
@@ -43,10 +44,12 @@
 #include "bench.h"
 
 static const char *kindname[] = { "direct", "floor-static", "floor",
-    "conslet", "telnet", "conslog", "socat", "ser2net", "ser2net-nd" };
+    "conslet", "telnet", "conslog", "conslet-b", "conslog-b", "socat",
+    "ser2net", "ser2net-nd" };
 
 char		 work[512];
 char		 bindir[512] = "src";
+char		 altdir[512];
 char		 benchdir[512];
 int		 mib = 64, keys = 2000, connects = 20, splits = 300;
 int		 fanmib = 4;
@@ -61,6 +64,7 @@ cleanup(void)
 	char	 cmd[PATH_MAX + 16];
 	int	 i;
 
+	hogs_stop();
 	for (i = 0; i < nrelay; i++)
 		relay_stop(&relays[i]);
 	if (work[0] != '\0' && getenv("BENCH_KEEP") == NULL) {
@@ -80,12 +84,13 @@ onsig(int sig)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: bench [-b bindir] [-c connects] [-F viewers] "
-	    "[-f fanmib] [-k keys]\n"
-	    "             [-m mib] [-P KiB/s] [-r reps] [-s splits] "
-	    "[relay ...]\n"
-	    "relays: direct floor-static floor conslet telnet conslog socat "
-	    "ser2net ser2net-nd\n");
+	fprintf(stderr, "usage: bench [-B altdir] [-b bindir] [-c connects] "
+	    "[-F viewers] [-f fanmib]\n"
+	    "             [-H hogs] [-k keys] [-m mib] [-P KiB/s] [-r reps] "
+	    "[-s splits] [relay ...]\n"
+	    "relays: direct floor-static floor conslet telnet conslog "
+	    "conslet-b conslog-b\n"
+	    "        socat ser2net ser2net-nd\n");
 	exit(2);
 }
 
@@ -121,13 +126,18 @@ choose_relays(int argc, char *argv[])
 
 	if (argc == 0)
 		for (k = 0; k < NKIND; k++)
-			add_relay(k);
+			if (altdir[0] != '\0' ||
+			    (k != K_CONSLET_B && k != K_CONSLOG_B))
+				add_relay(k);
 	for (i = 0; i < argc; i++) {
 		for (k = 0; k < NKIND; k++)
 			if (strcmp(argv[i], kindname[k]) == 0)
 				break;
 		if (k == NKIND)
 			usage();
+		if ((k == K_CONSLET_B || k == K_CONSLOG_B) &&
+		    altdir[0] == '\0')
+			errx(2, "%s needs -B", argv[i]);
 		add_relay(k);
 	}
 }
@@ -239,10 +249,12 @@ fanouts(void)
 	for (i = 0; i < nrelay; i++) {
 		struct relay *r = &relays[i];
 
-		if (r->kind != K_CONSLOG || fanmib == 0)
+		if ((r->kind != K_CONSLOG && r->kind != K_CONSLOG_B) ||
+		    fanmib == 0)
 			continue;
-		printf("\nfan-out through conslog, no writer, %d MiB to each "
-		    "viewer (flat out; paced at %d KiB/s):\n", fanmib, fanrate);
+		printf("\nfan-out through %s, no writer, %d MiB to each "
+		    "viewer (flat out; paced at %d KiB/s):\n", r->name, fanmib,
+		    fanrate);
 		list = strdup(fanlist);
 		for (tok = strtok(list, " ,"); tok != NULL;
 		    tok = strtok(NULL, " ,")) {
@@ -258,10 +270,13 @@ fanouts(void)
 int
 main(int argc, char *argv[])
 {
-	int	 ch;
+	int	 ch, nhog = 0;
 
-	while ((ch = getopt(argc, argv, "b:c:F:f:k:m:P:r:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "B:b:c:F:f:H:k:m:P:r:s:")) != -1) {
 		switch (ch) {
+		case 'B':
+			snprintf(altdir, sizeof(altdir), "%s", optarg);
+			break;
 		case 'b':
 			snprintf(bindir, sizeof(bindir), "%s", optarg);
 			break;
@@ -273,6 +288,9 @@ main(int argc, char *argv[])
 			break;
 		case 'f':
 			fanmib = num(optarg, 0, 4096);
+			break;
+		case 'H':
+			nhog = num(optarg, 0, 64);
 			break;
 		case 'k':
 			keys = num(optarg, 1, 10000000);
@@ -297,11 +315,17 @@ main(int argc, char *argv[])
 	argv += optind;
 	choose_relays(argc, argv);
 	absolute(bindir, sizeof(bindir));
+	absolute(altdir, sizeof(altdir));
 	find_benchdir();
 
 	pattern_init();
 	make_work();
 	start_relays();
+	if (nhog > 0) {
+		printf("bench: %d CPU hog%s beside the benchmark\n", nhog,
+		    nhog == 1 ? "" : "s");
+		hogs_start(nhog);
+	}
 	repetitions();
 	report();
 	fanouts();

@@ -23,8 +23,8 @@
 
 /* The peers (socat, ser2net) come last: the ratios take the best of them. */
 enum kind { K_DIRECT, K_FLOOR_STATIC, K_FLOOR, K_CONSLET, K_TELNET, K_CONSLOG,
-    K_SOCAT, K_SER2NET, K_SER2NET_ND };
-#define NKIND	9
+    K_CONSLET_B, K_CONSLOG_B, K_SOCAT, K_SER2NET, K_SER2NET_ND };
+#define NKIND	11
 
 #define MAXPID	8
 #define PATLEN	(1048576 + 13)	/* not a power of two: a slip shows */
@@ -78,6 +78,7 @@ struct check {
 /* bench.c */
 extern char	 work[512];
 extern char	 bindir[512];
+extern char	 altdir[512];	/* -B: a second build, for conslet-b */
 extern char	 benchdir[512];	/* where the floor relays are */
 extern int	 mib, keys, connects, splits, fanmib;
 extern struct relay relays[NKIND];
@@ -120,6 +121,8 @@ void	 wait_no_children(pid_t);
 long	 status_kb(pid_t, const char *);
 long	 private_kb(pid_t);
 long	 pss_kb(pid_t);
+void	 hogs_start(int);
+void	 hogs_stop(void);
 double	 cpu_ms(pid_t);
 
 /* relay.c */

@@ -16,14 +16,18 @@
 
 /*
  * The processes of a relay: starting them, finding those that serve a
- * connection, and what /proc says of their memory and CPU time.
+ * connection, and what /proc says of their memory and CPU time; and the
+ * CPU hogs (-H) that may run beside the benchmark.
  */
 
 #include <sys/types.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 
 #include <err.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +186,40 @@ long
 pss_kb(pid_t pid)
 {
 	return rollup_kb(pid, "Pss:", NULL);
+}
+
+static pid_t	 hogs[64];
+static int	 nhogs;
+
+/* n processes that spin, beside the benchmark, until hogs_stop(). */
+void
+hogs_start(int n)
+{
+	volatile unsigned long	 spin = 0;
+	pid_t			 pid;
+
+	for (; n > 0 && nhogs < (int)(sizeof(hogs) / sizeof(hogs[0])); n--) {
+		if ((pid = fork()) == -1)
+			err(1, "fork");
+		if (pid == 0) {
+			/* not the benchmark's cleanup; gone with it */
+			signal(SIGINT, SIG_DFL);
+			signal(SIGTERM, SIG_DFL);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			for (;;)
+				spin++;
+		}
+		hogs[nhogs++] = pid;
+	}
+}
+
+void
+hogs_stop(void)
+{
+	for (; nhogs > 0; nhogs--) {
+		kill(hogs[nhogs - 1], SIGKILL);
+		waitpid(hogs[nhogs - 1], NULL, 0);
+	}
 }
 
 /* utime + stime of a process, in ms. */

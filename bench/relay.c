@@ -168,6 +168,7 @@ void
 relay_start(struct relay *r)
 {
 	char	 path[PATH_MAX], prog[PATH_MAX], cons[1024], run[1024];
+	const char *dir;
 	int	 slave;
 
 	if (openpty(&r->master, &slave, r->slave, NULL, NULL) == -1)
@@ -181,7 +182,10 @@ relay_start(struct relay *r)
 	snprintf(path, sizeof(path), "%s/%s", cons, r->cname);
 	if (symlink(r->slave, path) == -1)
 		err(1, "symlink %s", path);
-	snprintf(prog, sizeof(prog), "%s/conslet", bindir);
+	/* conslet-b and conslog-b: the build in -B dir */
+	dir = r->kind == K_CONSLET_B || r->kind == K_CONSLOG_B ? altdir :
+	    bindir;
+	snprintf(prog, sizeof(prog), "%s/conslet", dir);
 
 	switch (r->kind) {
 	case K_DIRECT:
@@ -192,10 +196,12 @@ relay_start(struct relay *r)
 		break;
 	case K_CONSLET:
 	case K_TELNET:
+	case K_CONSLET_B:
 		start_conslet(r, prog, cons, run);
 		break;
 	case K_CONSLOG:
-		start_conslog(r, bindir, prog, cons, run);
+	case K_CONSLOG_B:
+		start_conslog(r, dir, prog, cons, run);
 		break;
 	case K_SOCAT:
 		start_socat(r);

@@ -238,4 +238,5 @@ report(void)
 	(void)pooled;
 	floor_ratios();
 	targets(relay_of(K_CONSLET), relay_of(K_CONSLOG));
+	targets(relay_of(K_CONSLET_B), relay_of(K_CONSLOG_B));
 }
