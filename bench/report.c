@@ -28,6 +28,7 @@ static const char *figname[] = {
 	"connect to first echo (us)",
 	"keystroke round trip (us)",
 	"split write, one way (us)",
+	"  the second half, apart (us)",
 	"guest to client (MiB/s)",
 	"  skipped by the logger (%)",
 	"client to guest (MiB/s)",
@@ -42,7 +43,7 @@ static const char *figname[] = {
 static const int higher_better[F_NFIG] = { [F_G2C] = 1, [F_C2G] = 1 };
 /* pooled samples (latencies) or one value per repetition */
 static const int pooled[F_NFIG] = { [F_CONNECT] = 1, [F_KEY] = 1,
-    [F_SPLIT] = 1 };
+    [F_SPLIT] = 1, [F_APART] = 1 };
 
 static struct relay *
 relay_of(enum kind k)
@@ -53,6 +54,20 @@ relay_of(enum kind k)
 		if (relays[i].kind == k)
 			return &relays[i];
 	return NULL;
+}
+
+/* "N of M": the samples over limit (a Nagle stall is 40 ms or more). */
+static const char *
+over(struct samples *s, double limit)
+{
+	static char	 cell[32];
+	size_t		 i, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (s->v[i] > limit)
+			n++;
+	snprintf(cell, sizeof(cell), "%zu of %zu", n, s->n);
+	return cell;
 }
 
 static void
@@ -90,6 +105,8 @@ targets(struct relay *cl, struct relay *lg)
 	if (fl != NULL) {
 		target("split write / the floor's", ratio(cl, fl, F_SPLIT),
 		    1.2, 0);
+		target("split write, apart / the floor's",
+		    ratio(cl, fl, F_APART), 1.2, 0);
 		target("keystroke round trip / the floor's",
 		    ratio(cl, fl, F_KEY), 1.1, 0);
 		target("connect to first echo / the dynamic floor's",
@@ -211,7 +228,8 @@ report(void)
 			printf(" %26s", cell);
 		}
 		printf("\n");
-		if (f == F_KEY || f == F_CONNECT) {
+		if (f == F_KEY || f == F_CONNECT || f == F_SPLIT ||
+		    f == F_APART) {
 			printf("%-36s", "  p99");
 			for (i = 0; i < nrelay; i++) {
 				struct relay *r = &relays[i];
@@ -226,6 +244,11 @@ report(void)
 				    quantile(&r->s[f], 0.99) / md[i][f]);
 				printf(" %26s", cell);
 			}
+			printf("\n");
+			printf("%-36s", "  samples over 30 ms");
+			for (i = 0; i < nrelay; i++)
+				printf(" %26s", relays[i].s[f].n == 0 ? "-" :
+				    over(&relays[i].s[f], 30000));
 			printf("\n");
 		}
 	}
