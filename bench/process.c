@@ -35,9 +35,16 @@
 
 #include "bench.h"
 
+/*
+ * Start argv[0] in a process group of its own, with the environment a
+ * super-server has under a supervisor (PATH and nothing else), not the
+ * shell's: some programs pay for every variable (libbsd's
+ * setproctitle_init copies them one by one).
+ */
 pid_t
 spawn(int outfd, const char *errfile, char *const argv[])
 {
+	char	*path;
 	pid_t	 pid;
 	int	 fd;
 
@@ -45,6 +52,11 @@ spawn(int outfd, const char *errfile, char *const argv[])
 		err(1, "fork");
 	if (pid == 0) {
 		setpgid(0, 0);
+		path = getenv("PATH");
+		path = strdup(path != NULL ? path : "/usr/bin:/bin");
+		if (path == NULL || clearenv() != 0 ||
+		    setenv("PATH", path, 1) == -1)
+			_exit(127);
 		if ((fd = open("/dev/null", O_RDWR)) != -1)
 			dup2(fd, 0);
 		if (outfd != -1)
