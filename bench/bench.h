@@ -71,6 +71,8 @@ struct conn {
 struct check {
 	size_t		 got;		/* stream position, skipped included */
 	size_t		 skipped;
+	int		 silent;	/* skips may come untold (conslet -E) */
+	int		 silenced;	/* skips that came untold */
 	unsigned char	 carry[128];	/* a notice cut by a read */
 	size_t		 ncarry;
 };

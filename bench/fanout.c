@@ -103,6 +103,7 @@ fanout(struct relay *r, int nview, int rate)
 	if (v == NULL || pfd == NULL)
 		errx(1, "out of memory");
 	for (i = 0; i < nview; i++) {
+		v[i].k.silent = 1;	/* conslet -E hears of no skip */
 		v[i].c.fd = tcp_connect(r->vport);
 		if (v[i].c.fd == -1)
 			errx(1, "viewer %d: cannot connect", i);

@@ -30,9 +30,13 @@
 
 #include "bench.h"
 
-/* Move total bytes from wfd to rfd (read through c when rc), checked. */
+/*
+ * Move total bytes from wfd to rfd (read through c when rc), checked;
+ * silent: a logger may skip bytes without a word.
+ */
 static double
-stream(int wfd, int rfd, struct conn *rc, size_t total, size_t *skipped)
+stream(int wfd, int rfd, struct conn *rc, size_t total, int silent,
+    size_t *skipped)
 {
 	static unsigned char	 buf[262144];
 	struct pollfd		 pfd[2];
@@ -42,6 +46,7 @@ stream(int wfd, int rfd, struct conn *rc, size_t total, size_t *skipped)
 	ssize_t			 n;
 
 	memset(&k, 0, sizeof(k));
+	k.silent = silent;
 	t0 = last = now_us();
 	while (k.got < total) {
 		pfd[0].fd = sent < total ? wfd : -1;
@@ -106,7 +111,8 @@ one_session(struct relay *r)
 	find_pids(r, &c);
 
 	cpu0 = pids_cpu(r, &c);
-	if ((secs = stream(r->master, c.fd, &c, total, &skipped)) < 0)
+	if ((secs = stream(r->master, c.fd, &c, total, r->logger > 0,
+	    &skipped)) < 0)
 		goto failc;
 	add(&r->s[F_G2C], (total - skipped) / 1048576.0 / secs);
 	if (r->logger > 0)
@@ -114,7 +120,7 @@ one_session(struct relay *r)
 	if (r->kind != K_DIRECT)
 		add(&r->s[F_CPUG2C], (pids_cpu(r, &c) - cpu0) / mib);
 	cpu0 = pids_cpu(r, &c);
-	if ((secs = stream(c.fd, r->master, NULL, total, &skipped)) < 0)
+	if ((secs = stream(c.fd, r->master, NULL, total, 0, &skipped)) < 0)
 		goto failc;
 	add(&r->s[F_C2G], mib / secs);
 	if (r->kind != K_DIRECT)
