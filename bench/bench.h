@@ -27,7 +27,13 @@ enum kind { K_DIRECT, K_FLOOR_STATIC, K_FLOOR, K_CONSLET, K_TELNET, K_CONSLOG,
 #define NKIND	11
 
 #define MAXPID	8
-#define PATLEN	(1048576 + 13)	/* not a power of two: a slip shows */
+/*
+ * Not a power of two: a slip shows.  Longer than a logger's ring ever
+ * stretches: where a quiet client's stream goes on after a skip it was
+ * not told of is then the last place the pattern matches before what
+ * the guest wrote.
+ */
+#define PATLEN	(16 * 1048576 + 13)
 #define SPLIT	32		/* each half of the split write */
 #define TIMEOUT	10000		/* ms without progress that is a failure */
 
@@ -72,6 +78,7 @@ struct check {
 	size_t		 got;		/* stream position, skipped included */
 	size_t		 skipped;
 	int		 silent;	/* skips may come untold (conslet -E) */
+	size_t		 sent;		/* what the guest wrote so far */
 	int		 silenced;	/* skips that came untold */
 	unsigned char	 carry[128];	/* a notice cut by a read */
 	size_t		 ncarry;

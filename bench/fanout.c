@@ -171,6 +171,7 @@ fanout(struct relay *r, int nview, int rate)
 			last = t;
 			if (v[i].done > 0 || v[i].bad)
 				continue;
+			v[i].k.sent = sent;
 			viewer_take(&v[i], buf, n, total, t);
 			if (v[i].bad)
 				bad++;

@@ -57,16 +57,22 @@ pattern_init(void)
 	memcpy(pat + PATLEN, pat, RESYNC);
 }
 
-/* Where in the pattern the RESYNC bytes at p are; -1 if nowhere. */
-static long
-resync(const unsigned char *p)
+/*
+ * Where the stream goes on with the RESYNC bytes at p, after a skip: the
+ * last place from got on, and not past sent, that the pattern has them.
+ * 0 if nowhere.
+ */
+static size_t
+resync(const unsigned char *p, size_t got, size_t sent)
 {
-	size_t	 q;
+	size_t	 s, q;
 
-	for (q = 0; q < PATLEN; q++)
+	for (s = sent; s > got; s--) {
+		q = s % PATLEN;
 		if (pat[q] == p[0] && memcmp(pat + q, p, RESYNC) == 0)
-			return q;
-	return -1;
+			return s;
+	}
+	return 0;
 }
 
 /* A skip notice at p: its length, 0 if p[0..n) may be its start, -1. */
@@ -103,8 +109,8 @@ skip_notice(const unsigned char *p, size_t n, size_t *count)
 static int
 check_run(struct check *k, const unsigned char *p, size_t n)
 {
-	size_t	 roff, len, i, cnt;
-	long	 nl, q;
+	size_t	 roff, len, i, cnt, q;
+	long	 nl;
 
 	while (n > 0) {
 		roff = k->got % PATLEN;
@@ -127,10 +133,10 @@ check_run(struct check *k, const unsigned char *p, size_t n)
 				return -1;
 			if (n < RESYNC)		/* too little to tell yet */
 				nl = 0;
-			else if ((q = resync(p)) == -1)
+			else if ((q = resync(p, k->got, k->sent)) == 0)
 				return -1;
 			else			/* skipped, and not told */
-				cnt = (q + PATLEN - k->got % PATLEN) % PATLEN;
+				cnt = q - k->got;
 			if (nl == -1) {
 				k->got += cnt;
 				k->skipped += cnt;

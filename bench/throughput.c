@@ -83,6 +83,7 @@ stream(int wfd, int rfd, struct conn *rc, size_t total, int silent,
 				return -1;
 			}
 			if (n > 0) {
+				k.sent = sent;
 				if (check_feed(&k, buf, n) == -1) {
 					warnx("data differ at byte %zu", k.got);
 					return -1;
