@@ -239,32 +239,41 @@ repetitions(void)
 	fprintf(stderr, "\r%40s\r", "");
 }
 
-/* The fan-out on each conslog relay, for each count of viewers. */
+static int
+is_logger(const struct relay *r)
+{
+	return r->kind == K_CONSLOG || r->kind == K_CONSLOG_B;
+}
+
+/*
+ * The fan-out for each count of viewers, on each conslog relay in turn
+ * (with -B, the two builds take each count one after the other).
+ */
 static void
 fanouts(void)
 {
 	char	*list, *tok;
-	int	 i;
+	int	 i, n = 0;
 
-	for (i = 0; i < nrelay; i++) {
-		struct relay *r = &relays[i];
-
-		if ((r->kind != K_CONSLOG && r->kind != K_CONSLOG_B) ||
-		    fanmib == 0)
-			continue;
-		printf("\nfan-out through %s, no writer, %d MiB to each "
-		    "viewer (flat out; paced at %d KiB/s):\n", r->name, fanmib,
-		    fanrate);
-		list = strdup(fanlist);
-		for (tok = strtok(list, " ,"); tok != NULL;
-		    tok = strtok(NULL, " ,")) {
-			fanout(r, num(tok, 1, 256), 0);
-			fanout(r, num(tok, 1, 256), fanrate);
-		}
-		free(list);
-		printf("  conslog after: peak RSS %ld KiB, private %ld KiB\n",
-		    status_kb(r->logger, "VmHWM"), private_kb(r->logger));
-	}
+	for (i = 0; i < nrelay; i++)
+		n += is_logger(&relays[i]);
+	if (n == 0 || fanmib == 0)
+		return;
+	printf("\nfan-out through the logger, no writer, %d MiB to each "
+	    "viewer (flat out; paced at %d KiB/s):\n", fanmib, fanrate);
+	list = strdup(fanlist);
+	for (tok = strtok(list, " ,"); tok != NULL; tok = strtok(NULL, " ,"))
+		for (i = 0; i < nrelay; i++)
+			if (is_logger(&relays[i])) {
+				fanout(&relays[i], num(tok, 1, 256), 0);
+				fanout(&relays[i], num(tok, 1, 256), fanrate);
+			}
+	free(list);
+	for (i = 0; i < nrelay; i++)
+		if (is_logger(&relays[i]))
+			printf("  %s after: peak RSS %ld KiB, private %ld KiB\n",
+			    relays[i].name, status_kb(relays[i].logger,
+			    "VmHWM"), private_kb(relays[i].logger));
 }
 
 int

@@ -190,9 +190,9 @@ fanout(struct relay *r, int nview, int rate)
 		if (v[i].c.fd != -1)
 			close(v[i].c.fd);
 	}
-	printf("  %-5s %3d viewer%s %3d/%-3d complete, %5.1f%% skipped; "
-	    "per viewer min %6.1f mean %6.1f MiB/s; guest EAGAIN %5ld, "
-	    "blocked %7.1f ms\n",
+	printf("  %-9s %-5s %3d viewer%s %3d/%-3d complete, %5.1f%% "
+	    "skipped; per viewer min %6.1f mean %6.1f MiB/s; guest EAGAIN "
+	    "%5ld, blocked %7.1f ms\n", r->name,
 	    rate > 0 ? "paced" : "flat", nview, nview == 1 ? " " : "s",
 	    complete, nview, 100.0 * skipped / total / nview, vmin,
 	    complete > 0 ? vsum / complete : -1.0, eagain, blocked / 1e3);
