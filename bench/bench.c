@@ -51,6 +51,7 @@ char		 work[512];
 char		 bindir[512] = "src";
 char		 altdir[512];
 char		 benchdir[512];
+char		 rundir[520];
 int		 mib = 64, keys = 2000, connects = 20, splits = 300;
 int		 fanmib = 4;
 struct relay	 relays[NKIND];
@@ -68,7 +69,7 @@ cleanup(void)
 	for (i = 0; i < nrelay; i++)
 		relay_stop(&relays[i]);
 	if (work[0] != '\0' && getenv("BENCH_KEEP") == NULL) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", work, rundir);
 		if (system(cmd) != 0)
 			warnx("could not remove %s", work);
 	}
@@ -170,11 +171,15 @@ find_benchdir(void)
 		errx(1, "%s: path too long", path);
 }
 
-/* $TMPDIR/bench.XXXXXX, with the consoles, run and log directories. */
+/*
+ * $TMPDIR/bench.XXXXXX, with the consoles and log directories; the run
+ * directory in memory where the system has a tmpfs for it (/dev/shm),
+ * as /var/run is: the locks, sockets and status files live there.
+ */
 static void
 make_work(void)
 {
-	static const char	*sub[] = { "consoles", "run", "log" };
+	static const char	*sub[] = { "consoles", "log" };
 	const char		*tmp;
 	char			 path[PATH_MAX];
 	int			 i;
@@ -188,10 +193,16 @@ make_work(void)
 	signal(SIGINT, onsig);
 	signal(SIGTERM, onsig);
 	atexit(cleanup);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "%s/%s", work, sub[i]);
 		if (mkdir(path, 0755) == -1)
 			err(1, "%s", path);
+	}
+	snprintf(rundir, sizeof(rundir), "/dev/shm/bench.XXXXXX");
+	if (access("/dev/shm", W_OK) == -1 || mkdtemp(rundir) == NULL) {
+		snprintf(rundir, sizeof(rundir), "%s/run", work);
+		if (mkdir(rundir, 0755) == -1)
+			err(1, "%s", rundir);
 	}
 }
 

@@ -89,6 +89,7 @@ extern char	 work[512];
 extern char	 bindir[512];
 extern char	 altdir[512];	/* -B: a second build, for conslet-b */
 extern char	 benchdir[512];	/* where the floor relays are */
+extern char	 rundir[520];	/* the relays' -R */
 extern int	 mib, keys, connects, splits, fanmib;
 extern struct relay relays[NKIND];
 extern int	 nrelay;

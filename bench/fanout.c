@@ -49,7 +49,7 @@ who_count(const char *cname)
 	FILE	*f;
 	int	 n = 0;
 
-	snprintf(path, sizeof(path), "%s/run/%s.who", work, cname);
+	snprintf(path, sizeof(path), "%s/%s.who", rundir, cname);
 	if ((f = fopen(path, "r")) == NULL)
 		return 0;
 	while (fgets(line, sizeof(line), f) != NULL)

@@ -178,7 +178,7 @@ relay_start(struct relay *r)
 	nonblock(r->master);
 	snprintf(r->cname, sizeof(r->cname), "b-%s", r->name);
 	snprintf(cons, sizeof(cons), "%s/consoles", work);
-	snprintf(run, sizeof(run), "%s/run", work);
+	snprintf(run, sizeof(run), "%s", rundir);
 	snprintf(path, sizeof(path), "%s/%s", cons, r->cname);
 	if (symlink(r->slave, path) == -1)
 		err(1, "symlink %s", path);
