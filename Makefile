@@ -294,6 +294,7 @@ BENCH_REPS ?=	5
 BENCH_KEYS ?=	2000
 BENCH_CONNECTS ?= 20
 BENCH_FANMIB ?=	4
+BENCH_SCALE ?=	200
 BENCH_RELAYS ?=
 
 # Built without libbsd's overlay (its getopt does not permute), hence a
@@ -301,7 +302,7 @@ BENCH_RELAYS ?=
 BENCH_CFLAGS =	$(CFLAGS) $(WARNFLAGS) $(WERROR)
 BENCH_OBJS =	bench/bench.o bench/conn.o bench/fanout.o bench/figures.o \
 		bench/latency.o bench/pattern.o bench/process.o \
-		bench/relay.o bench/report.o bench/throughput.o
+		bench/relay.o bench/report.o bench/scale.o bench/throughput.o
 
 $(BENCH_OBJS): bench/bench.h
 
@@ -343,6 +344,9 @@ bench/relay.o: bench/relay.c
 bench/report.o: bench/report.c
 	$(CC) $(BENCH_CFLAGS) -c bench/report.c -o $@
 
+bench/scale.o: bench/scale.c
+	$(CC) $(BENCH_CFLAGS) -c bench/scale.c -o $@
+
 bench/throughput.o: bench/throughput.c
 	$(CC) $(BENCH_CFLAGS) -c bench/throughput.c -o $@
 
@@ -350,4 +354,5 @@ bench:
 	@sh contrib/quickstart/deps.sh bench
 	@$(MAKE) all bench/bench $(BENCH_FLOORS)
 	bench/bench -b src -m $(BENCH_MIB) -r $(BENCH_REPS) -k $(BENCH_KEYS) \
-	    -c $(BENCH_CONNECTS) -f $(BENCH_FANMIB) $(BENCH_RELAYS)
+	    -c $(BENCH_CONNECTS) -f $(BENCH_FANMIB) -S $(BENCH_SCALE) \
+	    $(BENCH_RELAYS)

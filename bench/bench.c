@@ -27,7 +27,10 @@
  * conslog (conslet attached to a conslog), conslet-b and conslog-b (the
  * same from a second build, -B, side by side with the first), socat
  * (tcpserver ... socat - FILE:pty), ser2net (v4, raw accepter, default
- * options) and ser2net-nd (chardelay: false).
+ * options) and ser2net-nd (chardelay: false).  "none" runs none of them.
+ *
+ * With -S, the scale section follows: that many consoles on the host,
+ * each with a conslog (scale.c).
  */
 
 #include <sys/types.h>
@@ -56,7 +59,7 @@ int		 mib = 64, keys = 2000, connects = 20, splits = 300;
 int		 fanmib = 4;
 struct relay	 relays[NKIND];
 int		 nrelay;
-static int	 reps = 5, fanrate = 1024;
+static int	 reps = 5, fanrate = 1024, nscale, nview = MAX_VIEWERS;
 static char	 fanlist[64] = "1 8 64";
 
 static void
@@ -66,6 +69,7 @@ cleanup(void)
 	int	 i;
 
 	hogs_stop();
+	scale_stop();
 	for (i = 0; i < nrelay; i++)
 		relay_stop(&relays[i]);
 	if (work[0] != '\0' && getenv("BENCH_KEEP") == NULL) {
@@ -88,10 +92,11 @@ usage(void)
 	fprintf(stderr, "usage: bench [-B altdir] [-b bindir] [-c connects] "
 	    "[-F viewers] [-f fanmib]\n"
 	    "             [-H hogs] [-k keys] [-m mib] [-P KiB/s] [-r reps] "
-	    "[-s splits] [relay ...]\n"
+	    "[-S consoles]\n"
+	    "             [-s splits] [-v viewers] [relay ...]\n"
 	    "relays: direct floor-static floor conslet telnet conslog "
 	    "conslet-b conslog-b\n"
-	    "        socat ser2net ser2net-nd\n");
+	    "        socat ser2net ser2net-nd, or none\n");
 	exit(2);
 }
 
@@ -130,6 +135,8 @@ choose_relays(int argc, char *argv[])
 			if (altdir[0] != '\0' ||
 			    (k != K_CONSLET_B && k != K_CONSLOG_B))
 				add_relay(k);
+	if (argc == 1 && strcmp(argv[0], "none") == 0)
+		return;
 	for (i = 0; i < argc; i++) {
 		for (k = 0; k < NKIND; k++)
 			if (strcmp(argv[i], kindname[k]) == 0)
@@ -276,8 +283,8 @@ fanouts(void)
 	for (tok = strtok(list, " ,"); tok != NULL; tok = strtok(NULL, " ,"))
 		for (i = 0; i < nrelay; i++)
 			if (is_logger(&relays[i])) {
-				fanout(&relays[i], num(tok, 1, 256), 0);
-				fanout(&relays[i], num(tok, 1, 256), fanrate);
+				fanout(&relays[i], num(tok, 1, MAX_VIEWERS), 0);
+				fanout(&relays[i], num(tok, 1, MAX_VIEWERS), fanrate);
 			}
 	free(list);
 	for (i = 0; i < nrelay; i++)
@@ -292,7 +299,7 @@ main(int argc, char *argv[])
 {
 	int	 ch, nhog = 0;
 
-	while ((ch = getopt(argc, argv, "B:b:c:F:f:H:k:m:P:r:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "B:b:c:F:f:H:k:m:P:r:S:s:v:")) != -1) {
 		switch (ch) {
 		case 'B':
 			snprintf(altdir, sizeof(altdir), "%s", optarg);
@@ -324,8 +331,16 @@ main(int argc, char *argv[])
 		case 'r':
 			reps = num(optarg, 1, 1000);
 			break;
+		case 'S':
+			nscale = num(optarg, 0, 4000);
+			if (nscale == 1)
+				usage();
+			break;
 		case 's':
 			splits = num(optarg, 1, 10000000);
+			break;
+		case 'v':
+			nview = num(optarg, 1, MAX_VIEWERS);
 			break;
 		default:
 			usage();
@@ -346,8 +361,12 @@ main(int argc, char *argv[])
 		    nhog == 1 ? "" : "s");
 		hogs_start(nhog);
 	}
-	repetitions();
-	report();
-	fanouts();
+	if (nrelay > 0) {
+		repetitions();
+		report();
+		fanouts();
+	}
+	if (nscale > 0)
+		scale(nscale, nview, fanrate);
 	return 0;
 }

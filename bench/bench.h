@@ -27,6 +27,7 @@ enum kind { K_DIRECT, K_FLOOR_STATIC, K_FLOOR, K_CONSLET, K_TELNET, K_CONSLOG,
 #define NKIND	11
 
 #define MAXPID	8
+#define MAX_VIEWERS	256	/* a conslog's MAX_SUBS */
 /*
  * Not a power of two: a slip shows.  Longer than a logger's ring ever
  * stretches: where a quiet client's stream goes on after a skip it was
@@ -131,6 +132,7 @@ void	 wait_no_children(pid_t);
 long	 status_kb(pid_t, const char *);
 long	 private_kb(pid_t);
 long	 pss_kb(pid_t);
+double	 cpu_ns(pid_t);
 void	 hogs_start(int);
 void	 hogs_stop(void);
 double	 cpu_ms(pid_t);
@@ -141,6 +143,10 @@ void	 relay_stop(struct relay *);
 
 /* report.c */
 void	 report(void);
+
+/* scale.c */
+void	 scale(int, int, int);
+void	 scale_stop(void);
 
 /* throughput.c */
 void	 one_session(struct relay *);

@@ -200,6 +200,23 @@ pss_kb(pid_t pid)
 	return rollup_kb(pid, "Pss:", NULL);
 }
 
+/* Time on a CPU, in ns, from /proc/PID/schedstat: no 10 ms tick. */
+double
+cpu_ns(pid_t pid)
+{
+	char		 path[64];
+	unsigned long long ns;
+	FILE		*f;
+	int		 n;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fscanf(f, "%llu", &ns);
+	fclose(f);
+	return n == 1 ? (double)ns : -1;
+}
+
 static pid_t	 hogs[64];
 static int	 nhogs;
 
