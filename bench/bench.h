@@ -40,7 +40,7 @@ enum kind { K_DIRECT, K_FLOOR_STATIC, K_FLOOR, K_CONSLET, K_TELNET, K_CONSLOG,
 
 /* Figures: index into struct relay's sample arrays. */
 enum fig { F_CONNECT, F_KEY, F_SPLIT, F_APART, F_G2C, F_LOST, F_C2G, F_RSS, F_PRIV,
-    F_PSS, F_CPUG2C, F_CPUC2G, F_LOGHWM, F_LOGPRIV, F_NFIG };
+    F_PSS, F_CPUG2C, F_CPULOG, F_CPUC2G, F_LOGHWM, F_LOGPRIV, F_NFIG };
 
 struct samples {
 	double	*v;

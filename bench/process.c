@@ -251,27 +251,11 @@ hogs_stop(void)
 	}
 }
 
-/* utime + stime of a process, in ms. */
+/* Time on a CPU of a process, in ms: schedstat's, not the 10 ms tick's. */
 double
 cpu_ms(pid_t pid)
 {
-	char	 path[64], buf[1024], *p;
-	unsigned long	 ut, st;
-	FILE	*f;
-	int	 n;
+	double	 ns = cpu_ns(pid);
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n > 0 ? n : 0] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL)
-		return 0;
-	/* state ppid pgrp session tty tpgid flags minflt cminflt majflt
-	 * cmajflt utime stime */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	    &ut, &st) != 2)
-		return 0;
-	return (ut + st) * 1000.0 / sysconf(_SC_CLK_TCK);
+	return ns < 0 ? 0 : ns / 1e6;
 }

@@ -36,6 +36,7 @@ static const char *figname[] = {
 	"private memory per connection (KiB)",
 	"PSS per connection (KiB)",
 	"CPU guest to client (ms/MiB)",
+	"  of which conslog's (ms/MiB)",
 	"CPU client to guest (ms/MiB)",
 	"conslog peak RSS (KiB)",
 	"conslog private, idle (KiB)",

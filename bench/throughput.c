@@ -100,7 +100,7 @@ void
 one_session(struct relay *r)
 {
 	struct conn	 c;
-	double		 cpu0, secs;
+	double		 cpu0, log0 = 0, secs;
 	size_t		 total = (size_t)mib << 20, skipped;
 	long		 v, sum, priv, pss;
 	int		 i;
@@ -112,6 +112,8 @@ one_session(struct relay *r)
 	find_pids(r, &c);
 
 	cpu0 = pids_cpu(r, &c);
+	if (r->logger > 0)
+		log0 = cpu_ms(r->logger);
 	if ((secs = stream(r->master, c.fd, &c, total, r->logger > 0,
 	    &skipped)) < 0)
 		goto failc;
@@ -120,6 +122,8 @@ one_session(struct relay *r)
 		add(&r->s[F_LOST], 100.0 * skipped / total);
 	if (r->kind != K_DIRECT)
 		add(&r->s[F_CPUG2C], (pids_cpu(r, &c) - cpu0) / mib);
+	if (r->logger > 0)
+		add(&r->s[F_CPULOG], (cpu_ms(r->logger) - log0) / mib);
 	cpu0 = pids_cpu(r, &c);
 	if ((secs = stream(c.fd, r->master, NULL, total, 0, &skipped)) < 0)
 		goto failc;
