@@ -240,11 +240,11 @@ repetitions(void)
 	    splits, mib);
 	fflush(stdout);
 	for (rep = 0; rep < reps; rep++) {
-		fprintf(stderr, "\rrepetition %d/%d: %-12s", rep + 1, reps,
+		fprintf(stderr, "\rrepetition %d/%d: %-13s", rep + 1, reps,
 		    "latencies");
 		latency_rounds();
 		for (i = 0; i < nrelay; i++) {
-			fprintf(stderr, "\rrepetition %d/%d: %-12s", rep + 1,
+			fprintf(stderr, "\rrepetition %d/%d: %-13s", rep + 1,
 			    reps, relays[i].name);
 			one_session(&relays[i]);
 			if (relays[i].logger > 0) {
@@ -254,7 +254,7 @@ repetitions(void)
 			}
 		}
 	}
-	fprintf(stderr, "\r%40s\r", "");
+	fprintf(stderr, "\r%41s\r", "");
 }
 
 static int
