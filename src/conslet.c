@@ -318,7 +318,6 @@ prepare(struct session *s, struct options *o)
 	if (isatty(s->cin))
 		(void)term_raw(s->cin);
 	setproctitle("%s %s", con.name, s->me.peer);
-	logit(LOG_INFO, "%s: attached by %s", con.name, s->me.peer);
 }
 
 /* The session is over: said, let go of; the exit status. */

@@ -196,6 +196,7 @@ void	 session_notice(struct session *, const char *, ...)
 void	 session_note(struct session *, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
 void	 session_notes_left(struct session *, int);
+void	 session_attached(struct session *);
 void	 session_end(struct session *, int);
 void	 session_purge_dev(struct session *);
 const struct ending *session_ending(int);

@@ -81,6 +81,19 @@ msg_sink(void (*fn)(int, const char *))
 void
 msg_vis(char *dst, size_t dlen, const char *src, size_t len)
 {
+	size_t	 i;
+
+	/* printable ASCII but \ is itself: spare strnvisx its multibyte work */
+	for (i = 0; i < len; i++)
+		if (src[i] < ' ' || src[i] > '~' || src[i] == '\\')
+			break;
+	if (i == len && dlen > 0) {
+		if (len >= dlen)
+			len = dlen - 1;	/* truncated, still terminated */
+		memcpy(dst, src, len);
+		dst[len] = '\0';
+		return;
+	}
 	if (strnvisx(dst, dlen, src, len, VIS_CSTYLE | VIS_TAB | VIS_NL |
 	    VIS_OCTAL) == -1)
 		dst[dlen - 1] = '\0';	/* truncated, still terminated */

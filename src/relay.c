@@ -212,10 +212,12 @@ relay(struct session *s)
 	char		 taker[PEER_LEN];
 	long long	 last, left, nextm = 0, eof = 0, heard = 0;
 	int		 cinfl, coutfl, timeout, sigfd, room, fresh = 0;
+	int		 n, told = 0;	/* the attach: 0, 1 due, 2 said */
 
 	if ((sigfd = signals_catch(sigs)) == -1 ||
 	    nonblock(s->cin, &cinfl) == -1 ||
 	    nonblock(s->cout, &coutfl) == -1) {
+		session_attached(s);
 		logit(LOG_ERR, "%s: relay setup: %s", s->con->name,
 		    strerror(errno));
 		return END_CLIENT;
@@ -291,7 +293,23 @@ relay(struct session *s)
 			if (timeout == -1 || left < timeout)
 				timeout = left;
 		}
-		if (poll(pfd, P_MAX, timeout) == -1) {
+		/*
+		 * The attach goes on record after the first round's bytes, or
+		 * at once when there are none: syslog's work (and the
+		 * daemon's) comes after the first byte, not before it.
+		 */
+		if (told == 1) {
+			session_attached(s);
+			told = 2;
+		}
+		n = poll(pfd, P_MAX, told == 2 ? timeout : 0);
+		if (told == 0 && n == 0) {
+			session_attached(s);
+			told = 2;
+			n = poll(pfd, P_MAX, timeout);
+		} else if (told == 0)
+			told = 1;
+		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			logit(LOG_ERR, "%s: poll: %s", s->con->name,
@@ -359,6 +377,8 @@ relay(struct session *s)
 		    !s->cp.suspended && drain(s->cout, &s->tocli) == -1)
 			s->end = END_CLIENT;
 	}
+	if (told != 2)
+		session_attached(s);
 	comport_release(s, 0);		/* a BREAK, DTR, RTS the client set */
 	session_notes_left(s, 1);
 	farewell(s);

@@ -235,6 +235,17 @@ note_out(struct session *s, const char *text)
 	share_note(s, text);
 }
 
+/*
+ * The attach, on record: relay() says it after its first round (or at
+ * once when nothing is waiting), so that syslog's work, and the daemon's,
+ * comes after the first byte, not before it.
+ */
+void
+session_attached(struct session *s)
+{
+	logit(LOG_INFO, "%s: attached by %s", s->con->name, s->me.peer);
+}
+
 /* The notes left out, in one note: once the limit allows, or at the end. */
 void
 session_notes_left(struct session *s, int end)
