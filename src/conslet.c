@@ -361,6 +361,7 @@ main(int argc, char *argv[])
 	}
 	if (o->script)
 		usage();
+	s->todev.size = TODEV_LEN;
 	s->cin = STDIN_FILENO;
 	s->cout = STDOUT_FILENO;
 	if (o->web) {

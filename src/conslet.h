@@ -21,13 +21,22 @@
 
 #include "console.h"
 
-#define BUF_LEN		65536	/* each direction of the relay */
+/*
+ * Each direction of the relay, at most.  Toward the device the relay uses
+ * TODEV_LEN of it: what a person or a paste sends, which a pty takes 4 KiB
+ * a write anyway.  Toward the client all of it: the guest's output comes
+ * in floods (a boot, dmesg), passed on in long writes.  The pages of a
+ * buffer are memory only once used, and then each connection's own.
+ */
+#define BUF_LEN		65536
+#define TODEV_LEN	16384
 #define NOTICE_ROOM	1024	/* kept free toward the client for notices */
 
-/* A bounded buffer: data[off .. off+len) is pending. */
+/* A bounded buffer: data[off .. off+len) is pending, within size. */
 struct buf {
 	size_t		 off;
 	size_t		 len;
+	size_t		 size;		/* of data in use; 0 for all of it */
 	unsigned char	 data[BUF_LEN];
 };
 

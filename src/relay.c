@@ -44,6 +44,7 @@
  */
 #define QUIET_MS	500
 #define READ_MIN	(BUF_LEN / 4)	/* least room worth a read */
+#define CLIENT_MIN	(TODEV_LEN / 4)	/* and of the client */
 #define BURST		1024	/* a read this long: more may be waiting */
 
 enum { P_SIG, P_CIN, P_COUT, P_DEV, P_SRC, P_BELL, P_MAX };
@@ -55,7 +56,7 @@ enum { P_SIG, P_CIN, P_COUT, P_DEV, P_SRC, P_BELL, P_MAX };
 static int
 client_read(struct session *s)
 {
-	unsigned char	 in[BUF_LEN];
+	unsigned char	 in[TODEV_LEN];
 	size_t		 want;
 	ssize_t		 n;
 
@@ -239,7 +240,7 @@ relay(struct session *s)
 		pfd[P_SIG].events = POLLIN;
 		/* stop reading the client until both its buffers have room */
 		pfd[P_CIN].fd = eof == 0 ? s->cin : -1;
-		pfd[P_CIN].events = buf_space(&s->todev) >= READ_MIN &&
+		pfd[P_CIN].events = buf_space(&s->todev) >= CLIENT_MIN &&
 		    buf_room(&s->tocli) >= NOTICE_ROOM ? POLLIN : 0;
 		pfd[P_COUT].fd = s->cout;
 		pfd[P_COUT].events = s->tocli.len > 0 && !s->cp.suspended ?

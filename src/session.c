@@ -95,10 +95,16 @@ buf_compact(struct buf *b)
 	}
 }
 
+static size_t
+buf_size(const struct buf *b)
+{
+	return b->size != 0 ? b->size : sizeof(b->data);
+}
+
 size_t
 buf_room(const struct buf *b)
 {
-	return sizeof(b->data) - b->len;
+	return buf_size(b) - b->len;
 }
 
 void
@@ -114,7 +120,7 @@ buf_consume(struct buf *b, size_t n)
 static size_t
 buf_tail(const struct buf *b)
 {
-	return sizeof(b->data) - b->off - b->len;
+	return buf_size(b) - b->off - b->len;
 }
 
 /*

@@ -217,7 +217,7 @@ void
 telnet_input(struct session *s, const unsigned char *p, size_t n)
 {
 	struct telnet	*t = &s->tn;
-	unsigned char	 data[BUF_LEN];
+	unsigned char	 data[TODEV_LEN];	/* passed on when full */
 	size_t		 i, nd = 0;
 	int		 c;
 
