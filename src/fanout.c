@@ -643,23 +643,26 @@ sub_write(struct sub *s)
 	}
 }
 
-/* Forget the subscribers that left, and tell the others. */
+/*
+ * Forget the subscribers that left, and tell the others: all are told
+ * first, while every entry is still there to be looked at, and only then
+ * are the ones that left freed (several may leave in one round).
+ */
 static void
 reap(void)
 {
 	int	 i, j, changed = 0;
 
-	for (i = j = 0; i < nsubs; i++) {
-		if (!subs[i]->gone) {
-			subs[j++] = subs[i];
+	for (i = 0; i < nsubs; i++) {
+		if (!subs[i]->gone)
 			continue;
-		}
 		if (subs[i]->dropped > 0) {
 			log_dropped(subs[i]);
 			changed = 1;
 		}
 		if (subs[i]->fd != -1) {
 			close(subs[i]->fd);
+			subs[i]->fd = -1;
 			logit(LOG_INFO, "%s left, pid %ld", subs[i]->peer,
 			    (long)subs[i]->pid);
 			tell_all(subs[i], "%s left", subs[i]->peer);
@@ -667,6 +670,12 @@ reap(void)
 			    subs[i]->peer, (long)subs[i]->pid);
 			status_clients(-1);
 			changed = 1;
+		}
+	}
+	for (i = j = 0; i < nsubs; i++) {
+		if (!subs[i]->gone) {
+			subs[j++] = subs[i];
+			continue;
 		}
 		close(subs[i]->sock);
 		if (subs[i] == lastw)

@@ -2,9 +2,10 @@
 # valgrind's memcheck on a whole session of each program: conslet under
 # tcpserver (keystrokes, escapes, output, the client closing) and conslog
 # (a client attached through it, the guest going and coming back, log
-# rotation, SIGTERM).  Any memcheck error or definite leak fails, and so
-# does a descriptor left open at exit other than the inherited ones and
-# those a program holds by design until it ends (its locks, its log).
+# rotation, clients leaving together, SIGTERM).  Any memcheck error or
+# definite leak fails, and so does a descriptor left open at exit other
+# than the inherited ones and those a program holds by design until it
+# ends (its locks, its log).
 # Run by `make valgrind`, on a build without sanitizers.
 
 setup() {
@@ -133,6 +134,23 @@ PY
 	guest_print pbx $'rotated\r\n'
 	wait_file_contains "$LOGGER_LOG" "rotated"
 	wait_file_contains "$T/v.recv" "rotated"
+	# viewers gone in one round: the logger, stopped meanwhile, hears
+	# of all three at once, and tells the one that stays
+	serve_as m -r pbx
+	for i in 1 2 3; do
+		client_start "m$i" "$PORT_m"
+	done
+	wait_who pbx 4
+	on_server m
+	gone="$(session_pid 1) $(session_pid 2) $(session_pid 3)"
+	kill -STOP "$LOGGER_PID"
+	# shellcheck disable=SC2086
+	kill -KILL $gone
+	for p in $gone; do
+		wait_pid_gone "$p"
+	done
+	kill -CONT "$LOGGER_PID"
+	wait_who pbx 1
 	client_close v
 	wait_who pbx 0
 	kill -TERM "$LOGGER_PID"
