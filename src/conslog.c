@@ -323,6 +323,7 @@ device_output(void)
 	if (len > 0) {
 		log_write(&logf, buf, len);
 		slog_output(buf, len);
+		fan_hold(len);		/* no client that reads is lapped */
 		ring_add(&ring, buf, len);
 	}
 	if (gone) {

@@ -24,12 +24,20 @@
 #define RING_DEFAULT	65536
 #define RING_MIN	4096
 #define RING_MAX	(64 * 1024 * 1024)
+#define RING_STRETCH	256	/* for a client behind, up to 256 times -b */
 #define MAX_SUBS	256	/* attached conslets per logger */
 
-/* Recent output: head counts every byte ever added. */
+/*
+ * Recent output: head counts every byte ever added.  The ring holds at
+ * least what -b asks, and stretches up to max while a client that keeps
+ * reading is further behind than that.
+ */
 struct ring {
 	unsigned char	*data;
 	size_t		 size;		/* a power of two */
+	size_t		 base;		/* -b, as a power of two */
+	size_t		 max;		/* the most it stretches to */
+	uint64_t	 start;		/* the oldest byte held since a resize */
 	uint64_t	 head;
 };
 
@@ -62,6 +70,7 @@ int	 fan_pollfds(struct pollfd *, int);
 int	 fan_timeout(void);
 void	 fan_serviced(const struct pollfd *, int);
 void	 fan_flush(void);
+void	 fan_hold(size_t);
 void	 fan_notice(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));
 void	 fan_close(void);
@@ -87,6 +96,8 @@ void	 status_close(void);
 /* ring.c */
 int	 ring_init(struct ring *, size_t);
 void	 ring_add(struct ring *, const unsigned char *, size_t);
+void	 ring_hold(struct ring *, uint64_t, size_t);
+void	 ring_rest(struct ring *, uint64_t);
 uint64_t ring_oldest(const struct ring *);
 size_t	 ring_peek(const struct ring *, uint64_t, const unsigned char **);
 uint64_t ring_replay(const struct ring *, size_t);

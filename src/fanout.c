@@ -21,6 +21,14 @@
  * told how much it missed and goes on from the oldest byte held. Neither
  * the log nor any other subscriber waits for it.
  *
+ * The pipe is what the system gives (64 KiB at most on FreeBSD, where it
+ * cannot be set), and the ring, not the pipe, is what a subscriber that is
+ * behind has to catch up from: while one that keeps reading is further
+ * behind than the ring holds, the ring stretches (up to RING_STRETCH
+ * times its size), so that a client reading at network speed keeps up
+ * with a guest printing flat out through the pauses a busy machine makes.
+ * One whose pipe took nothing for STALL_MS is not waited for: it skips.
+ *
  * Notices: a subscriber hears of the others (joins, leaves, takeovers) and
  * of the writer's notes, but not of its own notes, which it has answered
  * itself. A quiet one (conslet -E, an 8-bit clean pipe) hears nothing at
@@ -32,10 +40,6 @@
  * uid, its requests speak only for itself, and when it closes, the
  * subscriber is gone. Nothing is left in the run directory either way.
  */
-
-#ifdef __linux__
-#define _GNU_SOURCE		/* Linux: F_SETPIPE_SZ */
-#endif
 
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -67,13 +71,13 @@
  */
 #define NOTE_BURST	10
 #define NOTE_EVERY	500
+#define STALL_MS	1000	/* a pipe that took nothing this long: no wait */
 /*
- * Linux: each client's pipe holds this much, not 64 KiB, so that a client
- * reading at loopback speed is not outrun by a guest printing flat out
- * whenever the machine stalls it a few milliseconds.  The kernel holds
- * the bytes only while the client is behind: at most this much each.
+ * How long every reader is near the head before a stretched ring comes
+ * back to its size: in a flood a reader is caught up now and behind the
+ * next moment, and each stretch after a return costs the pages anew.
  */
-#define FIFO_LEN	(256 * 1024)
+#define RING_REST	2000
 
 struct note {
 	uint64_t	 at;		/* due at this stream position */
@@ -91,6 +95,7 @@ struct sub {
 	int		 writer;
 	int		 quiet;		/* no notices in its pipe */
 	int		 blocked;	/* its pipe is full */
+	long long	 moved;		/* ms: when its pipe last took bytes */
 	int		 midline;	/* the last byte it got was not LF */
 	int		 gone;
 	int		 warned;	/* a bad request was logged */
@@ -116,6 +121,7 @@ static char		 sockname[NAME_LEN + 8], whoname[NAME_LEN + 8];
 static char		 lname[NAME_LEN + 1];
 static char		 key[KEY_LEN];	/* the device logged now */
 static struct sub	*lastw;		/* the last to have written */
+static long long	 calm;		/* ms: since when the stretch idles */
 
 static void	 tell_all(const struct sub *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
@@ -363,9 +369,6 @@ join(struct sub *s, const struct request *r)
 	}
 	(void)fcntl(p[1], F_SETFD, FD_CLOEXEC);
 	(void)fcntl(p[1], F_SETFL, O_NONBLOCK);
-#ifdef F_SETPIPE_SZ
-	(void)fcntl(p[1], F_SETPIPE_SZ, FIFO_LEN);	/* else 64 KiB */
-#endif
 	if (ctl_send(s->sock, p[0], "ok %s", key) == -1) {
 		close(p[0]);
 		close(p[1]);
@@ -374,6 +377,7 @@ join(struct sub *s, const struct request *r)
 	}
 	close(p[0]);
 	s->fd = p[1];
+	s->moved = now_ms();
 	s->since = time(NULL);
 	strlcpy(s->peer, r->text, sizeof(s->peer));
 	s->pos = ring_replay(ring, r->replay);
@@ -631,8 +635,10 @@ sub_write(struct sub *s)
 			if (n > limit - s->pos)
 				n = limit - s->pos;
 			w = write(s->fd, p, n);
-			if (w > 0)
+			if (w > 0) {
 				s->midline = p[w - 1] != '\n';
+				s->moved = now_ms();
+			}
 			if (w > 0 && (s->pos += w, (size_t)w == n))
 				continue;
 		}
@@ -698,6 +704,56 @@ service(struct sub *s)
 		s->blocked = r == 1;
 }
 
+/*
+ * The oldest byte a subscriber still needs: the ring keeps it for one
+ * that keeps reading; one whose full pipe took nothing for STALL_MS
+ * skips when it reads again, and one lapped skips anyway.
+ */
+static uint64_t
+keep(void)
+{
+	uint64_t	 k = ring->head, oldest = ring_oldest(ring);
+	long long	 now = now_ms();
+	int		 i;
+
+	for (i = 0; i < nsubs; i++) {
+		if (subs[i]->gone || subs[i]->fd == -1 ||
+		    (subs[i]->blocked && now - subs[i]->moved > STALL_MS))
+			continue;
+		if (subs[i]->pos < k)
+			k = subs[i]->pos;
+	}
+	return k > oldest ? k : oldest;
+}
+
+/* A stretched ring back to its size, once it has not been needed a while. */
+static void
+rest(void)
+{
+	uint64_t	 k;
+	long long	 now;
+
+	if (ring->size == ring->base || ring->head - (k = keep()) >
+	    ring->base / 2) {
+		calm = 0;
+		return;
+	}
+	now = now_ms();
+	if (calm == 0)
+		calm = now;
+	else if (now - calm >= RING_REST) {
+		ring_rest(ring, k);
+		calm = 0;
+	}
+}
+
+/* n bytes are about to go into the ring: room, so no reader is lapped. */
+void
+fan_hold(size_t n)
+{
+	ring_hold(ring, keep(), n);
+}
+
 /* Fill pfd: the listener, then each subscriber's connection and pipe. */
 int
 fan_pollfds(struct pollfd *pfd, int max)
@@ -733,6 +789,11 @@ fan_timeout(void)
 		if (subs[i]->fd != -1)
 			continue;
 		t = subs[i]->joinby - now;
+		if (next == -1 || t < next)
+			next = t < 0 ? 0 : t;
+	}
+	if (calm != 0) {		/* the ring's return is due */
+		t = calm + RING_REST - now;
 		if (next == -1 || t < next)
 			next = t < 0 ? 0 : t;
 	}
@@ -786,6 +847,7 @@ fan_flush(void)
 		if (!subs[i]->gone && subs[i]->fd != -1 && !subs[i]->blocked)
 			service(subs[i]);
 	reap();
+	rest();
 }
 
 void
