@@ -110,6 +110,9 @@ targets(struct relay *cl, struct relay *lg)
 		    ratio(cl, fl, F_APART), 1.2, 0);
 		target("keystroke round trip / the floor's",
 		    ratio(cl, fl, F_KEY), 1.1, 0);
+		target("keystroke round trip p99 / the floor's p99",
+		    quantile(&cl->s[F_KEY], 0.99) /
+		    quantile(&fl->s[F_KEY], 0.99), 1.3, 0);
 		target("connect to first echo / the dynamic floor's",
 		    ratio(cl, fl, F_CONNECT), 1.3, 0);
 		target("PSS per connection / the dynamic floor's",
