@@ -17,7 +17,10 @@
 /*
  * The logger's counters, for conslet -l -H and whatever graphs them:
  * RUNDIR/NAME.stat, one "key value" a line, rewritten (a new file renamed
- * over the old) at most once a STAT_EVERY while something changed.
+ * over the old) within a STAT_EVERY of a change.  It is rewritten in the
+ * round of the loop that made the change when the last rewrite is half
+ * a STAT_EVERY old, so that a guest printing a line a second costs its
+ * logger one wake-up a second, not one for the line and one for the file.
  */
 
 #include <sys/types.h>
@@ -46,7 +49,7 @@ static struct {
 	time_t			 present;	/* the device open since; 0 */
 } st;
 static int		 dirty;
-static long long	 next;		/* ms: the soonest the next write */
+static long long	 last = -STAT_EVERY;	/* ms: the last write */
 
 void
 status_init(const char *dir, const char *name)
@@ -93,7 +96,7 @@ status_present(int on)
 {
 	st.present = on ? time(NULL) : 0;
 	dirty = 1;
-	next = 0;		/* said at once */
+	last = -STAT_EVERY;	/* said at once */
 }
 
 static void
@@ -120,7 +123,7 @@ write_status(void)
 		(void)renameat(dfd, tmp, dfd, statname);
 }
 
-/* How long until the file is due; -1 if nothing changed. */
+/* How long until the file is due at the latest; -1 if nothing changed. */
 int
 status_timeout(void)
 {
@@ -128,7 +131,7 @@ status_timeout(void)
 
 	if (!dirty)
 		return -1;
-	left = next - now_ms();
+	left = last + STAT_EVERY - now_ms();
 	return left < 0 ? 0 : (int)left;
 }
 
@@ -137,11 +140,11 @@ status_tick(void)
 {
 	long long	 now;
 
-	if (!dirty || (now = now_ms()) < next)
+	if (!dirty || (now = now_ms()) < last + STAT_EVERY / 2)
 		return;
 	write_status();
 	dirty = 0;
-	next = now + STAT_EVERY;
+	last = now;
 }
 
 void
