@@ -267,6 +267,27 @@ _rss_below() {
 	not grep -q "skipped" "$LOGGER_LOG"
 }
 
+@test "a viewer (-r) runs at a nice value 10 above the writer's; both get the guest's bytes" {
+	start_guest pbx
+	start_logger pbx
+	serve_as w -h 0 pbx
+	serve_as v -r -h 0 pbx
+	client_start a "$PORT_w"
+	client_start b "$PORT_v"
+	wait_who pbx 2
+	on_server w
+	writer=$(session_pid 1)
+	on_server v
+	viewer=$(session_pid 1)
+	wn=$(ps -o ni= -p "$writer" | tr -d ' ')
+	vn=$(ps -o ni= -p "$viewer" | tr -d ' ')
+	echo "nice: writer $wn, viewer $vn, conslog $(ps -o ni= -p "$LOGGER_PID")"
+	[ "$vn" -eq $((wn + 10)) ]
+	guest_print pbx $'both\r\n'
+	wait_file_contains "$T/a.recv" "both"
+	wait_file_contains "$T/b.recv" "both"
+}
+
 @test "a second conslog for the same console is refused with status 75" {
 	start_guest pbx
 	start_logger pbx
